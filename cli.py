@@ -1,0 +1,182 @@
+"""`collab`: dry-run collaboration plans and check catalogues from the command line.
+
+A thin layer over the `engine` library: it reads options, calls the library, prints what it
+returns and turns the outcome into an exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_INVALID_INPUT = 2
+EXIT_INTERNAL = 3
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  plan allowed (ready, waits for the customer, or needs support);
+     catalogue valid
+  1  request rejected by the rules; catalogue has errors (or, with
+     --strict, warnings)
+  2  unusable input: a file missing or unreadable, bad YAML, an invalid
+     request or catalogue, a wrong option
+  3  internal error (a bug: please report it)"""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(diagnostics: list[Any], code: int) -> None:
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.render(), err=True)
+    sys.exit(code)
+
+
+def handles_errors(command: F) -> F:
+    """Turn the engine's errors into messages and exit codes; never show a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from engine import CollabError, EngineError
+
+        try:
+            return command(*args, **kwargs)
+        except EngineError as error:
+            _fail(error.diagnostics, EXIT_INTERNAL)
+        except CollabError as error:
+            _fail(error.diagnostics, EXIT_INVALID_INPUT)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # a bug: say so plainly
+            if os.environ.get("COLLAB_DEBUG"):
+                raise
+            click.echo(f"collab: internal error: {type(error).__name__}: {error}\n"
+                       "    hint: this is a bug; rerun with COLLAB_DEBUG=1 for details and "
+                       "report it", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+catalogue_option = click.option(
+    "--catalogue", "catalogue_dir", type=click.Path(path_type=Path, file_okay=False),
+    default=None, help="Catalogue folder (holding services/ and rules/). Default: the shipped one.")
+format_option = click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+                             default="text", show_default=True, help="Output format.")
+
+
+@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="collab-engine")
+def main() -> None:
+    """Plan Visma Advisor collaborations from the YAML catalogue."""
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("request_file", metavar="REQUEST", type=click.Path(path_type=Path, dir_okay=True))
+@catalogue_option
+@format_option
+@handles_errors
+def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> None:
+    """Dry-run REQUEST (YAML or JSON) and print the plan: outcome, steps, warnings."""
+    from engine import load_catalogue, load_request
+    from engine import plan as make_plan
+    from engine.render import plan_json, plan_text
+
+    catalogue = load_catalogue(catalogue_dir)
+    result = make_plan(catalogue, load_request(request_file, catalogue))
+    click.echo(plan_json(result) if output_format == "json" else plan_text(result), nl=False)
+    sys.exit(EXIT_REJECTED if result.outcome == "rejected" else EXIT_OK)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("catalogue_dir", metavar="DIR", required=False,
+                type=click.Path(path_type=Path, file_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]),
+              default="text", show_default=True,
+              help="text for people, json for tools, github for workflow annotations.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@handles_errors
+def validate(catalogue_dir: Path | None, output_format: str, strict: bool) -> None:
+    """Check the catalogue in DIR (default: the shipped one) and report every problem."""
+    from engine import check_catalogue, default_catalogue_dir
+    from engine.render import diagnostics_github, diagnostics_json, diagnostics_text
+
+    root = catalogue_dir if catalogue_dir is not None else default_catalogue_dir()
+    if not root.is_dir():
+        from engine.errors import Diagnostic, InputError, display_path
+
+        raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
+                                     "name the folder that holds services/ and rules/")])
+    catalogue, problems = check_catalogue(root)
+    render = {"json": diagnostics_json, "github": diagnostics_github}.get(
+        output_format, diagnostics_text)
+    click.echo(render(problems), nl=False)
+    errors = [p for p in problems if p.severity.value == "error"]
+    if output_format == "text":
+        summary = (f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
+                   if problems else "catalogue is valid")
+        click.echo(summary, err=True)
+    sys.exit(EXIT_REJECTED if errors or (strict and problems) or catalogue is None else EXIT_OK)
+
+
+@main.command()
+@catalogue_option
+@format_option
+@handles_errors
+def services(catalogue_dir: Path | None, output_format: str) -> None:
+    """List the catalogue's services and their variants."""
+    from engine import load_catalogue
+    from engine.render import to_json
+
+    catalogue = load_catalogue(catalogue_dir)
+    if output_format == "json":
+        data = [service.model_dump(mode="json", by_alias=True)
+                for service in catalogue.services.values()]
+        click.echo(to_json(data), nl=False)
+        return
+    for service in catalogue.services.values():
+        click.echo(f"{service.name} ({service.id})  [{', '.join(service.source)}]")
+        for v in service.variants:
+            paying = "paying" if v.paying else "free"
+            agency = "  (the agency's own variant)" if v.id == service.agency_variant else ""
+            click.echo(f"  - {v.name} ({v.id}): {paying}; payers: {', '.join(v.invoice_recipients)};"
+                       f" periods: {', '.join(map(str, v.agreement_periods))} months{agency}")
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("schemas"), show_default=True, help="Folder to write the schemas to.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a schema in --out is stale.")
+@handles_errors
+def schema(out_dir: Path, check: bool) -> None:
+    """Write the JSON Schemas of catalogue files, requests and plans (for editors and CI)."""
+    from engine.render import to_json
+    from engine.schema import generate
+
+    stale = []
+    for name, document in generate().items():
+        path = out_dir / name
+        text = to_json(document)
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+            continue
+        out_dir.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)  # atomic: never a half-written schema
+        click.echo(f"wrote {path}")
+    if stale:
+        click.echo(f"stale schemas in {out_dir}: {', '.join(stale)}; run `collab schema`", err=True)
+        sys.exit(EXIT_REJECTED)
+
+
+if __name__ == "__main__":
+    main()

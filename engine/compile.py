@@ -1,0 +1,81 @@
+"""Stage 3: compile the catalogue's rules into durable-rules rulesets, one per stage.
+
+A rule's `when` becomes one durable-rules condition over the request fact. Every condition is
+anchored on ``kind == "request"``: durable-rules re-asserts session state as a message after
+each action, and a rule made only of negations would match that and fire without end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.catalogue import Catalogue
+from engine.models import Compare, Scalar, When
+
+ANCHOR = {"kind": "request"}
+
+
+@dataclass(frozen=True)
+class CompiledStage:
+    stage: str
+    ruleset: str  # the durable-rules ruleset name, unique per catalogue content
+    conditions: dict[str, dict[str, Any]]  # rule id -> durable-rules condition
+
+
+@dataclass(frozen=True)
+class CompiledCatalogue:
+    catalogue: Catalogue
+    stages: tuple[CompiledStage, ...]
+
+
+def _equals(name: str, value: Scalar) -> dict[str, Any]:
+    return {name: value}
+
+
+def _one_of(name: str, values: list[Scalar]) -> dict[str, Any]:
+    if len(values) == 1:
+        return _equals(name, values[0])
+    return {"$or": [_equals(name, v) for v in values]}
+
+
+def _compare(name: str, test: Compare) -> dict[str, Any]:
+    if test.not_ is not None:
+        return {"$neq": {name: test.not_}}
+    if test.in_ is not None:
+        return _one_of(name, test.in_)
+    if test.not_in is not None:
+        return {"$and": [{"$ex": {name: 1}}, *({"$neq": {name: v}} for v in test.not_in)]}
+    if test.present is not None:
+        return {"$ex" if test.present else "$nex": {name: 1}}
+    for operator in ("gt", "gte", "lt", "lte"):
+        bound = getattr(test, operator)
+        if bound is not None:
+            return {f"${operator}": {name: bound}}
+    raise ValueError(f"empty comparison on {name}")  # validate.py rejects these
+
+
+def condition(when: When) -> list[dict[str, Any]]:
+    """The durable-rules terms for ``when`` (to be joined with $and)."""
+    terms: list[dict[str, Any]] = []
+    for name, test in when.tests.items():
+        if isinstance(test, Compare):
+            terms.append(_compare(name, test))
+        elif isinstance(test, list):
+            terms.append(_one_of(name, test))
+        else:
+            terms.append(_equals(name, test))
+    if when.any:
+        terms.append({"$or": [{"$and": [ANCHOR, *condition(alt)]} for alt in when.any]})
+    return terms
+
+
+def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
+    stages = []
+    for stage in catalogue.pipeline.stages:
+        conditions = {
+            placed.rule.id: {"$and": [ANCHOR, *condition(placed.rule.when)]}
+            for placed in catalogue.stage_rules(stage.id)
+        }
+        stages.append(CompiledStage(stage.id, f"{stage.id}-{catalogue.digest[:16]}", conditions))
+    return CompiledCatalogue(catalogue, tuple(stages))

@@ -1,0 +1,82 @@
+"""Diagnostics and the exceptions that carry them.
+
+Every problem a user can cause is a `Diagnostic`: where it is (file, line, column), a stable
+code, what is wrong in the user's words, and what to do about it. The core never prints or
+exits; it raises one of the exceptions below and the CLI decides how to show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem, at one place. Sorts by file, then position."""
+
+    file: str
+    line: int  # 1-based; 0 when the problem concerns the whole file
+    column: int  # 1-based; 0 when unknown
+    code: str
+    message: str
+    hint: str = ""
+    severity: Severity = field(default=Severity.ERROR, compare=False)
+
+    def render(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column or 1}"
+        text = f"{where}: [{self.severity.value}] {self.message} ({self.code})"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class CollabError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+class InputError(CollabError):
+    """A file could not be read or parsed: missing, not UTF-8, bad YAML, duplicate keys."""
+
+
+class CatalogueError(CollabError):
+    """The catalogue (services/ and rules/) is invalid."""
+
+
+class RequestError(CollabError):
+    """The request is malformed or names something the catalogue does not have."""
+
+
+class EngineError(CollabError):
+    """The rules engine failed while evaluating a valid request: a bug, not a user mistake."""
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would recognise it: relative to the working directory if below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,206 @@
+"""Stage 4: evaluate a request against a compiled catalogue with durable-rules, into a Plan.
+
+durable-rules decides which rules match; the catalogue says what a matching rule does. Stages
+run in pipeline order, and what one stage decides (the scenario, defaults) is part of the
+facts of the next. durable-rules 2.0.28 is unmaintained and keeps global state in its C core,
+so it is used with care (see ../shared/durable-rules.md):
+
+- one Host per process, rulesets registered once per catalogue content and then reused;
+- every evaluation gets a fresh session id and deletes its state afterwards, so no
+  evaluation sees another's facts;
+- calls are serialised with a lock (the C core takes none);
+- exceptions inside actions are swallowed by durable-rules, so the state is checked for them;
+- durable-rules' firing order is not guaranteed, so the plan is ordered from the catalogue;
+- deleting a session whose fact no rule matched (MessageNotHandledException) crashes the
+  process with a segmentation fault (measured here), so every ruleset has a catch-all
+  sentinel rule and every fact is handled.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+import threading
+from typing import Any
+
+from engine.catalogue import Catalogue, PlacedRule
+from engine.compile import ANCHOR, CompiledCatalogue, CompiledStage
+from engine.errors import Diagnostic, EngineError
+from engine.facts import derive, nest
+from engine.models import (
+    OUTCOME_PRECEDENCE,
+    Decision,
+    FromFact,
+    Outcome,
+    Plan,
+    PlanRejection,
+    PlanStep,
+    PlanWarning,
+    Ref,
+    Request,
+    Scalar,
+)
+
+_PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
+_SENTINEL = "__every_request__"  # not a valid rule id, so it cannot clash with one
+
+
+class _RulesHost:
+    """The process's one durable-rules Host and the rulesets registered in it."""
+
+    def __init__(self) -> None:
+        from durable.engine import Host  # imported late: it starts timer threads
+
+        self._host = Host()
+        self._lock = threading.Lock()
+        self._registered: set[str] = set()
+        self._fired: dict[str, list[str]] = {}
+        self._sids = itertools.count(1)
+
+    def _action(self, rule_id: str) -> Any:
+        def record(closure: Any) -> None:
+            self._fired[str(closure.s.sid)].append(rule_id)
+
+        return record
+
+    def register(self, stage: CompiledStage) -> None:
+        with self._lock:
+            if stage.ruleset in self._registered:
+                return
+            definition = {
+                rule_id: {"all": [{"m": copy.deepcopy(cond)}], "run": self._action(rule_id)}
+                for rule_id, cond in stage.conditions.items()
+            }
+            definition[_SENTINEL] = {"all": [{"m": dict(ANCHOR)}], "run": self._action(_SENTINEL)}
+            self._host.set_rulesets({stage.ruleset: definition})
+            self._registered.add(stage.ruleset)
+
+    def matching_rules(self, stage: CompiledStage, facts: dict[str, Any]) -> set[str]:
+        """Ids of the rules of ``stage`` whose conditions hold for ``facts``."""
+        with self._lock:
+            sid = str(next(self._sids))
+            self._fired[sid] = []
+            try:
+                self._host.assert_fact(stage.ruleset, {**facts, "sid": sid, **ANCHOR})
+                state = self._host.get_state(stage.ruleset, sid)
+                if "exception" in state:
+                    raise EngineError([Diagnostic("<engine>", 0, 0, "ENG001",
+                                                  f"a rule action failed: {state['exception']}",
+                                                  "this is a bug: please report it")])
+                return set(self._fired[sid]) - {_SENTINEL}
+            finally:
+                self._host.delete_state(stage.ruleset, sid)
+                del self._fired[sid]
+
+
+_host: _RulesHost | None = None
+_host_lock = threading.Lock()
+
+
+def _rules_host() -> _RulesHost:
+    global _host
+    with _host_lock:
+        if _host is None:
+            _host = _RulesHost()
+        return _host
+
+
+def prepare(compiled: CompiledCatalogue) -> None:
+    """Register the catalogue's rulesets (done once per catalogue per process)."""
+    host = _rules_host()
+    for stage in compiled.stages:
+        host.register(stage)
+
+
+def _fill(text: str, facts: dict[str, Any]) -> str:
+    def value(match: re.Match[str]) -> str:
+        found = facts.get(match.group(1))
+        if found is None or found == "":
+            return "(not given)"
+        if isinstance(found, bool):
+            return "yes" if found else "no"
+        return str(found)
+
+    return _PLACEHOLDER.sub(value, text)
+
+
+def evaluate(compiled: CompiledCatalogue, request: Request) -> Plan:
+    """The plan for ``request``. Pure: the same input always gives the same plan."""
+    catalogue = compiled.catalogue
+    prepare(compiled)
+    host = _rules_host()
+    decided: dict[str, Scalar] = {}
+    decisions: list[Decision] = []
+    matched: list[PlacedRule] = []
+    for stage in compiled.stages:
+        facts = derive(catalogue, request, decided)
+        fired = host.matching_rules(stage, nest(facts))
+        stage_matched = [p for p in catalogue.stage_rules(stage.stage) if p.rule.id in fired]
+        for placed in stage_matched:
+            for fact, value in placed.rule.then.set.items():
+                resolved = facts.get(value.from_) if isinstance(value, FromFact) else value
+                if resolved is None:
+                    continue
+                _decide(decided, decisions, fact, resolved, placed)
+        matched += stage_matched
+    facts = derive(catalogue, request, decided)
+    return _plan(catalogue, request, facts, decisions, matched)
+
+
+def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, value: Scalar,
+            placed: PlacedRule) -> None:
+    if fact in decided and decided[fact] != value:
+        earlier = next(d for d in decisions if d.fact == fact)
+        raise EngineError([Diagnostic(placed.file, 0, 0, "ENG002",
+                                      f"rules '{earlier.rule}' and '{placed.rule.id}' both decide "
+                                      f"{fact}, as {decided[fact]!r} and {value!r}",
+                                      "make their conditions exclude each other")])
+    decided[fact] = value
+    decisions.append(Decision(fact=fact, value=value, rule=placed.rule.id,
+                              source=placed.rule.source))
+
+
+def _plan(catalogue: Catalogue, request: Request, facts: dict[str, Any],
+          decisions: list[Decision], matched: list[PlacedRule]) -> Plan:
+    phases = [p.id for p in catalogue.pipeline.phases]
+    raw_steps = sorted(
+        ((phases.index(step.phase), placed.order, index, placed, step)
+         for placed in matched for index, step in enumerate(placed.rule.then.steps)),
+        key=lambda item: item[:3],
+    )
+    rejections = [
+        PlanRejection(code=p.rule.then.reject.code, message=_fill(p.rule.then.reject.message, facts),
+                      hint=_fill(p.rule.then.reject.hint, facts), rule=p.rule.id, source=p.rule.source)
+        for p in matched if p.rule.then.reject is not None
+    ]
+    warnings = [
+        PlanWarning(code=w.code, message=_fill(w.message, facts), rule=p.rule.id,
+                    source=p.rule.source)
+        for p in matched for w in p.rule.then.warnings
+    ]
+    outcomes: set[Outcome] = {p.rule.then.outcome for p in matched if p.rule.then.outcome}
+    if rejections:
+        outcomes.add("rejected")
+    outcome = next((o for o in OUTCOME_PRECEDENCE if o in outcomes), "ready")
+    steps = [] if rejections else [
+        PlanStep(number=number, phase=step.phase, actor=step.actor, text=_fill(step.text, facts),
+                 rule=placed.rule.id, source=placed.rule.source)
+        for number, (_, _, _, placed, step) in enumerate(raw_steps, start=1)
+    ]
+    service = catalogue.services[request.service]
+    variant_id = facts.get("variant.id")
+    scenario_id = facts.get("scenario")
+    scenario = next((s for s in catalogue.pipeline.scenarios if s.id == scenario_id), None)
+    return Plan(
+        operation=request.operation,
+        service=Ref(id=service.id, name=service.name),
+        variant=Ref(id=variant_id, name=service.variant(variant_id).name) if variant_id else None,
+        customer=request.customer.name,
+        outcome=outcome,
+        scenario=Ref(id=scenario.id, name=scenario.name) if scenario else None,
+        decisions=decisions,
+        steps=steps,
+        warnings=warnings,
+        rejections=rejections,
+    )
