@@ -19,6 +19,7 @@ EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_INVALID_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command stopped by SIGPIPE
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -54,6 +55,9 @@ def handles_errors(command: F) -> F:
             _fail(error.diagnostics, EXIT_INVALID_INPUT)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:  # the reader stopped early (`| head`): not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as error:  # a bug: say so plainly
             if os.environ.get("COLLAB_DEBUG"):
                 raise
@@ -148,6 +152,26 @@ def services(catalogue_dir: Path | None, output_format: str) -> None:
             agency = "  (the agency's own variant)" if v.id == service.agency_variant else ""
             click.echo(f"  - {v.name} ({v.id}): {paying}; payers: {', '.join(v.invoice_recipients)};"
                        f" periods: {', '.join(map(str, v.agreement_periods))} months{agency}")
+
+
+@main.command()
+@catalogue_option
+@handles_errors
+def facts(catalogue_dir: Path | None) -> None:
+    """List the facts rules can test in `when:` and use as {placeholders} in texts."""
+    from engine import load_catalogue
+    from engine.facts import FACTS, SETTING_PREFIX
+
+    catalogue = load_catalogue(catalogue_dir)
+    width = max(len(name) for name in FACTS) + 2
+    for spec in FACTS.values():
+        extra = " Rules may set it." if spec.settable else ""
+        click.echo(f"{spec.name:<{width}}{spec.type.__name__:<5} {spec.description}{extra}")
+    for service in catalogue.services.values():
+        for setting in service.settings:
+            name = SETTING_PREFIX + setting.id
+            click.echo(f"{name:<{width}}{'str':<5} {service.name} setting: "
+                       f"{', '.join(setting.values)}.")
 
 
 @main.command()

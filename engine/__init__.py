@@ -29,10 +29,9 @@ from engine.errors import (
 )
 from engine.evaluate import evaluate
 from engine.models import Plan, Request
-from engine.validate import check_catalogue
+from engine.validate import check_catalogue, parse_request
 from engine.validate import load_catalogue as _load_catalogue
 from engine.validate import load_request as _load_request
-from engine.validate import parse_request
 
 __all__ = [
     "Catalogue",

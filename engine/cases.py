@@ -29,9 +29,8 @@ from engine.compile import compile_catalogue
 from engine.errors import CollabError
 from engine.evaluate import evaluate
 from engine.load import Document, load_document
-from engine.models import Actor, Code, Model, Outcome, Plan, RuleId, Scalar, Text
+from engine.models import Actor, Code, Model, Outcome, Plan, Request, RuleId, Scalar, Text
 from engine.validate import _RequestChecker, _validate
-from engine.models import Request
 
 
 class Expectation(Model):

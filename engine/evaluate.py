@@ -182,7 +182,7 @@ def _plan(catalogue: Catalogue, request: Request, facts: dict[str, Any],
     outcomes: set[Outcome] = {p.rule.then.outcome for p in matched if p.rule.then.outcome}
     if rejections:
         outcomes.add("rejected")
-    outcome = next((o for o in OUTCOME_PRECEDENCE if o in outcomes), "ready")
+    outcome: Outcome = next((o for o in OUTCOME_PRECEDENCE if o in outcomes), "ready")
     steps = [] if rejections else [
         PlanStep(number=number, phase=step.phase, actor=step.actor, text=_fill(step.text, facts),
                  rule=placed.rule.id, source=placed.rule.source)

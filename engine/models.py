@@ -108,8 +108,14 @@ class Variant(Model):
     invoice_recipients: list[Recipient] = Field(min_length=1, description="Who may pay.")
     agreement_periods: list[int] = Field(min_length=1, description="Allowed agreement periods, in months.")
     customer_access: bool = Field(True, description="Whether the customer works in the service too.")
-    continue_alone: bool = Field(False, description="Whether a customer can keep this variant after the collaboration ends.")
-    disables: list[AddonRef] = Field([], description="Customer add-ons switched off when this variant is activated.")
+    continue_alone: bool = Field(
+        False,
+        description="Whether a customer can keep this variant after the collaboration ends.",
+    )
+    disables: list[AddonRef] = Field(
+        [],
+        description="Customer add-ons switched off when this variant is activated.",
+    )
     source: list[DFact] = Field(min_length=1)
 
 
@@ -120,7 +126,10 @@ class Service(Model):
     name: Text = Field(examples=["Visma eEkonomi"])
     description: Text
     source: list[DFact] = Field(min_length=1)
-    customer_can_invite: bool = Field(False, description="Whether the customer can invite the agency from inside the service.")
+    customer_can_invite: bool = Field(
+        False,
+        description="Whether the customer can invite the agency from inside the service.",
+    )
     agency_variant: Id | None = Field(None, description="The variant the agency itself always works in.")
     bundles: list[Id] = Field([], description="Services included in this one.")
     addons: list[Addon] = []
@@ -144,7 +153,10 @@ class Service(Model):
 class Compare(Model):
     """A test on one fact other than equality. Exactly one field is given."""
 
-    not_: Scalar | None = Field(None, alias="not", description="The fact is present and differs from this value.")
+    not_: Scalar | None = Field(
+        None, alias="not",
+        description="The fact is present and differs from this value.",
+    )
     in_: list[Scalar] | None = Field(None, alias="in", description="The fact equals one of these.")
     not_in: list[Scalar] | None = Field(None, description="The fact is present and equals none of these.")
     present: bool | None = Field(None, description="true: the fact is present; false: it is absent.")
@@ -167,7 +179,7 @@ class When(Model):
 
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
-    __pydantic_extra__: dict[str, FactTest] = Field(init=False)  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, FactTest] = Field(init=False)
 
     any: list[When] | None = Field(None, description="At least one of these condition sets holds.")
 
@@ -204,7 +216,7 @@ class Rejection(Model):
     hint: Text
 
 
-class Warning(Model):  # noqa: A001 - the catalogue's word
+class Warning(Model):
     code: Code = Field(examples=["DATA_LOSS"])
     message: Text
 
@@ -222,7 +234,10 @@ class Then(Model):
 class Rule(Model):
     id: RuleId = Field(examples=["reject-without-task"])
     description: Text = Field(description="One line a product owner understands.")
-    source: list[DFact] = Field(min_length=1, description="The domain facts (D-numbers) this rule implements.")
+    source: list[DFact] = Field(
+        min_length=1,
+        description="The domain facts (D-numbers) this rule implements.",
+    )
     when: When
     then: Then
 
@@ -293,7 +308,10 @@ class Collaboration(Model):
     variant: Id | None = None
     invoice_recipient: Recipient | None = None
     agreement_period: int | None = None
-    linked: bool = Field(True, description="False for a collaboration created in Byråstöd and not yet linked in Advisor.")
+    linked: bool = Field(
+        True,
+        description="False for a collaboration created in Byråstöd and not yet linked in Advisor.",
+    )
 
 
 class Customer(Model):
@@ -301,9 +319,15 @@ class Customer(Model):
     spcs_customer: bool = Field(description="Whether the company is already a customer of Visma Spcs.")
     in_advisor: bool = Field(True, description="Whether the agency has added the customer in Advisor.")
     main_contact: Contact | None = Field(None, description="The main contact on the customer number.")
-    login_email: Email | None = Field(None, description="The email the customer logs in to Mina tjänster with.")
+    login_email: Email | None = Field(
+        None,
+        description="The email the customer logs in to Mina tjänster with.",
+    )
     used_services: list[Id] = Field([], description="Services the customer has used before.")
-    contact_details: Contact | None = Field(None, description="Mandatory contact details for a customer new to Spcs.")
+    contact_details: Contact | None = Field(
+        None,
+        description="Mandatory contact details for a customer new to Spcs.",
+    )
     subscriptions: list[Subscription] = []
     collaborations: list[Collaboration] = []
 
@@ -399,7 +423,9 @@ class Plan(Model):
     customer: str
     outcome: Outcome
     scenario: Ref | None
-    decisions: list[Decision] = Field(description="Facts the rules decided: the scenario and the defaults applied.")
+    decisions: list[Decision] = Field(
+        description="Facts the rules decided: the scenario and the defaults applied.",
+    )
     steps: list[PlanStep]
     warnings: list[PlanWarning]
     rejections: list[PlanRejection]

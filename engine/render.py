@@ -21,9 +21,9 @@ def _sources(source: list[str]) -> str:
 
 
 def plan_text(plan: Plan) -> str:
-    variant = f" {plan.variant.name}" if plan.variant else ""
+    what = f"{plan.variant.name} ({plan.service.name})" if plan.variant else plan.service.name
     lines = [
-        f"Plan: {plan.operation.replace('_', ' ')} {plan.service.name}{variant} for {plan.customer}",
+        f"Plan: {plan.operation.replace('_', ' ')} {what} for {plan.customer}",
         f"Outcome: {OUTCOME_WORDS[plan.outcome]}",
     ]
     if plan.scenario:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -24,7 +24,8 @@ def generate() -> dict[str, dict[str, Any]]:
     """File name -> JSON Schema, for every shape users write or read."""
     schemas = {}
     for name, (model, title) in SCHEMAS.items():
-        mode = "serialization" if model is Plan else "validation"
+        mode: Literal["validation", "serialization"] = (
+            "serialization" if model is Plan else "validation")
         schema = model.model_json_schema(by_alias=True, mode=mode)
         schemas[name] = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -450,7 +450,7 @@ class _RuleValueChecker:
 
     def _check_compare(self, name: str, test: Compare, key: PathKey,
                        services: set[str] | None) -> list[Problem]:
-        given = [f for f in test.model_fields_set]
+        given = list(test.model_fields_set)
         if len(given) != 1:
             return [(key, "CAT025", f"a comparison on '{name}' needs exactly one of not, in, "
                      "not_in, present, gt, gte, lt, lte", "split it into separate conditions")]
