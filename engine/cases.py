@@ -25,12 +25,10 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from engine.catalogue import Catalogue
-from engine.compile import compile_catalogue
 from engine.errors import CollabError
-from engine.evaluate import evaluate
 from engine.load import Document, load_document
 from engine.models import Actor, Code, Model, Outcome, Plan, Request, RuleId, Scalar, Text
-from engine.validate import _RequestChecker, _validate
+from engine.validate import request_from_document, validate_model
 
 
 class Expectation(Model):
@@ -58,29 +56,20 @@ class Case(Model):
 
 def load_case(path: Path) -> tuple[Case, Document]:
     document = load_document(path)
-    case, problems = _validate(Case, document, "CASE001")
+    case, problems = validate_model(Case, document, "CASE001")
     if case is None:
         raise CollabError(problems)
     return case, document
 
 
 def case_request(case: Case, document: Document, catalogue: Catalogue) -> Request:
+    """The case's request, from its file or inline (with the case file's line numbers)."""
     if case.request_file is not None:
-        document = load_document(document.path.parent / case.request_file)
-        data = document.data
-    else:
-        data = case.request
-        document = Document(document.path, data,
-                            {k[1:]: v for k, v in document.positions.items()
-                             if k[:1] == ("request",)})
-    request, problems = _validate(Request, Document(document.path, data, document.positions),
-                                  "REQ001")
-    if request is None:
-        raise CollabError(problems)
-    problems = _RequestChecker(document, catalogue).check(request)
-    if problems:
-        raise CollabError(problems)
-    return request
+        return request_from_document(load_document(document.path.parent / case.request_file),
+                                     catalogue)
+    inline = {key[1:]: place for key, place in document.positions.items()
+              if key[:1] == ("request",)}
+    return request_from_document(Document(document.path, case.request, inline), catalogue)
 
 
 def actual(plan: Plan) -> dict[str, Any]:
@@ -117,5 +106,7 @@ def run_case(path: Path, catalogue: Catalogue) -> tuple[Plan | None, list[str]]:
         request = case_request(case, document, catalogue)
     except CollabError as error:
         return None, [d.render() for d in error.diagnostics]
-    plan = evaluate(compile_catalogue(catalogue), request)
-    return plan, mismatches(case.expect, plan)
+    from engine import plan as make_plan
+
+    result = make_plan(catalogue, request)
+    return result, mismatches(case.expect, result)

@@ -92,7 +92,9 @@ def _describe(error: Any) -> tuple[str, str]:
     return f"'{field}': {msg}", ""
 
 
-def _validate(model: type[M], document: Document, code: str) -> tuple[M | None, list[Diagnostic]]:
+def validate_model(model: type[M], document: Document,
+                   code: str) -> tuple[M | None, list[Diagnostic]]:
+    """The model built from the document, or the problems, each at its line."""
     try:
         return model.model_validate(document.data), []
     except ValidationError as error:
@@ -173,7 +175,7 @@ class _CatalogueChecker:
         services: dict[str, tuple[Service, Document]] = {}
         for path in service_paths:
             if path in by_path:
-                service, problems = _validate(Service, by_path[path], "CAT002")
+                service, problems = validate_model(Service, by_path[path], "CAT002")
                 self.problems += problems
                 if service is not None:
                     if service.id in services:
@@ -186,7 +188,7 @@ class _CatalogueChecker:
         for path in rule_paths:
             if path.name in (PIPELINE_FILE, DOMAIN_FILE) or path not in by_path:
                 continue
-            rule_file, problems = _validate(RuleFile, by_path[path], "CAT002")
+            rule_file, problems = validate_model(RuleFile, by_path[path], "CAT002")
             self.problems += problems
             if rule_file is not None:
                 rule_files.append((rule_file, by_path[path]))
@@ -229,7 +231,7 @@ class _CatalogueChecker:
                                                 "required file is missing",
                                                 f"every catalogue has rules/{path.name}"))
             return None
-        value, problems = _validate(model, by_path[path], "CAT002")
+        value, problems = validate_model(model, by_path[path], "CAT002")
         self.problems += problems
         return (value, by_path[path]) if value is not None else None
 
@@ -485,28 +487,25 @@ def _compare_values(test: Compare) -> list[Scalar]:
 # --------------------------------------------------------------------------- requests
 
 
-def load_request(path: Path, catalogue: Catalogue) -> Request:
-    """The request in ``path``, checked against the catalogue; raises RequestError or InputError."""
-    document = load_document(path)
-    request, problems = _validate(Request, document, "REQ001")
+def request_from_document(document: Document, catalogue: Catalogue) -> Request:
+    """The request in ``document``, checked against the catalogue; raises RequestError."""
+    request, problems = validate_model(Request, document, "REQ001")
     if request is None:
         raise RequestError(problems)
     problems = _RequestChecker(document, catalogue).check(request)
     if problems:
         raise RequestError(problems)
     return request
+
+
+def load_request(path: Path, catalogue: Catalogue) -> Request:
+    """The request in the file at ``path``; raises InputError or RequestError."""
+    return request_from_document(load_document(path), catalogue)
 
 
 def parse_request(data: Any, catalogue: Catalogue, name: str = "<request>") -> Request:
-    """A request given as data (e.g. from a service), checked like a file."""
-    document = Document(path=Path(name), data=data)
-    request, problems = _validate(Request, document, "REQ001")
-    if request is None:
-        raise RequestError(problems)
-    problems = _RequestChecker(document, catalogue).check(request)
-    if problems:
-        raise RequestError(problems)
-    return request
+    """A request given as data (e.g. by a service), checked like a file."""
+    return request_from_document(Document(path=Path(name), data=data), catalogue)
 
 
 class _RequestChecker:
