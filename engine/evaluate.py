@@ -22,12 +22,14 @@ import copy
 import itertools
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from engine.catalogue import Catalogue, PlacedRule
 from engine.compile import ANCHOR, CompiledCatalogue, CompiledStage
 from engine.errors import Diagnostic, EngineError
 from engine.facts import derive, nest
+from engine.match import holds
 from engine.models import (
     OUTCOME_PRECEDENCE,
     Decision,
@@ -125,17 +127,33 @@ def _fill(text: str, facts: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(value, text)
 
 
-def evaluate(compiled: CompiledCatalogue, request: Request) -> Plan:
+Matcher = Callable[[CompiledCatalogue, CompiledStage, dict[str, Any]], set[str]]
+
+
+def durable_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
+                    facts: dict[str, Any]) -> set[str]:
+    """The rules engine's answer: which rules of ``stage`` match ``facts``."""
+    prepare(compiled)
+    return _rules_host().matching_rules(stage, nest(facts))
+
+
+def python_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
+                   facts: dict[str, Any]) -> set[str]:
+    """The same answer from engine.match, without durable-rules (analysis, floor)."""
+    return {placed.rule.id for placed in compiled.catalogue.stage_rules(stage.stage)
+            if holds(placed.rule.when, facts)}
+
+
+def evaluate(compiled: CompiledCatalogue, request: Request,
+             match: Matcher = durable_matcher) -> Plan:
     """The plan for ``request``. Pure: the same input always gives the same plan."""
     catalogue = compiled.catalogue
-    prepare(compiled)
-    host = _rules_host()
     decided: dict[str, Scalar] = {}
     decisions: list[Decision] = []
     matched: list[PlacedRule] = []
     for stage in compiled.stages:
         facts = derive(catalogue, request, decided)
-        fired = host.matching_rules(stage, nest(facts))
+        fired = match(compiled, stage, facts)
         stage_matched = [p for p in catalogue.stage_rules(stage.stage) if p.rule.id in fired]
         for placed in stage_matched:
             for fact, value in placed.rule.then.set.items():

@@ -55,6 +55,8 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     _spec("variant.paying", bool, "The variant asked for is paid for."),
     _spec("variant.customer_access", bool, "The customer works in the variant asked for."),
     _spec("variant.continue_alone", bool, "A customer can keep the variant asked for alone."),
+    _spec("variant.customer_can_pay", bool, "The variant asked for allows the customer as invoice "
+          "recipient."),
     _spec("variant.recipient_allowed", bool,
           "The invoice recipient is one the variant allows (absent if none is given)."),
     _spec("variant.period_allowed", bool,
@@ -168,6 +170,7 @@ def derive(catalogue: Catalogue, request: Request, decided: dict[str, Scalar]) -
         put("variant.paying", target.paying)
         put("variant.customer_access", target.customer_access)
         put("variant.continue_alone", target.continue_alone)
+        put("variant.customer_can_pay", "customer" in target.invoice_recipients)
         if recipient is not None:
             put("variant.recipient_allowed", recipient in target.invoice_recipients)
         if period is not None:
