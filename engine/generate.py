@@ -197,10 +197,11 @@ def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> I
     holders = _addon_holders(catalogue)
     for service in catalogue.services.values():
         variants = [v.id for v in service.variants]
-        settings = [list(itertools.product(*[[(s.id, value) for value in s.values]
-                                            for s in service.settings]))] or [[()]]
+        # one tuple of (setting, value) pairs per combination; [()] for a service without any
+        settings = list(itertools.product(*[[(s.id, value) for value in s.values]
+                                            for s in service.settings]))
         for operation, kind, variant, current, recipient, period, ending, setting in \
-                _dimensions(variants, periods, settings[0]):
+                _dimensions(variants, periods, settings):
             if kind is None:
                 continue
             base = _base(service, operation, kind, current)
