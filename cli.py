@@ -105,9 +105,12 @@ def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> 
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]),
               default="text", show_default=True,
               help="text for people, json for tools, github for workflow annotations.")
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (notes never fail).")
+@click.option("--no-analysis", is_flag=True,
+              help="Skip the static analysis of the rules (contradictions, gaps, dead rules).")
 @handles_errors
-def validate(catalogue_dir: Path | None, output_format: str, strict: bool) -> None:
+def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
+             no_analysis: bool) -> None:
     """Check the catalogue in DIR (default: the shipped one) and report every problem."""
     from engine import check_catalogue, default_catalogue_dir
     from engine.render import diagnostics_github, diagnostics_json, diagnostics_text
@@ -119,15 +122,22 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool) -> No
         raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
                                      "name the folder that holds services/ and rules/")])
     catalogue, problems = check_catalogue(root)
+    if catalogue is not None and not no_analysis and not any(
+            p.severity.value == "error" for p in problems):
+        from engine.analyse import analyse
+
+        problems = sorted(problems + analyse(catalogue))
     render = {"json": diagnostics_json, "github": diagnostics_github}.get(
         output_format, diagnostics_text)
     click.echo(render(problems), nl=False)
     errors = [p for p in problems if p.severity.value == "error"]
+    warnings = [p for p in problems if p.severity.value == "warning"]
     if output_format == "text":
-        summary = (f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
-                   if problems else "catalogue is valid")
+        summary = (f"{len(errors)} error(s), {len(warnings)} warning(s)"
+                   if errors or warnings else "catalogue is valid")
         click.echo(summary, err=True)
-    sys.exit(EXIT_REJECTED if errors or (strict and problems) or catalogue is None else EXIT_OK)
+    failed = errors or (strict and warnings) or catalogue is None
+    sys.exit(EXIT_REJECTED if failed else EXIT_OK)
 
 
 @main.command()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from engine.models import DomainFact, Pipeline, Rule, Service
@@ -15,6 +16,7 @@ class PlacedRule:
     rule: Rule
     stage: str
     file: str
+    line: int  # where the rule's id is written
     order: int
 
 
@@ -26,22 +28,29 @@ class Catalogue:
     services: dict[str, Service]
     rules: tuple[PlacedRule, ...]  # in stage order, then file name, then position
     digest: str  # sha256 over every file's name and bytes: the catalogue's identity
+    _by_stage: dict[str, tuple[PlacedRule, ...]] = field(init=False, repr=False)
 
-    def stage_rules(self, stage: str) -> list[PlacedRule]:
-        return [placed for placed in self.rules if placed.stage == stage]
+    def stage_rules(self, stage: str) -> tuple[PlacedRule, ...]:
+        return self._by_stage.get(stage, ())
+
+    def __post_init__(self) -> None:
+        by_stage: dict[str, tuple[PlacedRule, ...]] = {}
+        for placed in self.rules:
+            by_stage[placed.stage] = (*by_stage.get(placed.stage, ()), placed)
+        object.__setattr__(self, "_by_stage", by_stage)
 
     def rule(self, rule_id: str) -> PlacedRule:
         return next(placed for placed in self.rules if placed.rule.id == rule_id)
 
-    @property
+    @cached_property
     def setting_ids(self) -> set[str]:
         return {s.id for service in self.services.values() for s in service.settings}
 
-    @property
+    @cached_property
     def periods(self) -> set[int]:
         return {p for s in self.services.values() for v in s.variants for p in v.agreement_periods}
 
-    @property
+    @cached_property
     def software_ids(self) -> set[str]:
         return {alt.software for s in self.services.values()
                 for p in s.prerequisites for alt in p.any_of}

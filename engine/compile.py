@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.catalogue import Catalogue
-from engine.models import Compare, Scalar, When
+from engine.match import Predicate, predicate
+from engine.models import Compare, Operation, Scalar, When
 
 ANCHOR = {"kind": "request"}
 
@@ -21,6 +22,11 @@ class CompiledStage:
     stage: str
     ruleset: str  # the durable-rules ruleset name, unique per catalogue content
     conditions: dict[str, dict[str, Any]]  # rule id -> durable-rules condition
+    predicates: tuple[tuple[str, Predicate], ...]  # rule id -> the same condition in Python
+    by_operation: dict[str, tuple[tuple[str, Predicate], ...]]  # only rules that can match it
+
+    def candidates(self, operation: str) -> tuple[tuple[str, Predicate], ...]:
+        return self.by_operation.get(operation, self.predicates)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,16 @@ def condition(when: When) -> list[dict[str, Any]]:
     return terms
 
 
+def _may_match(when: When, operation: str) -> bool:
+    """False when ``when`` requires another operation: an index, so most rules are skipped."""
+    test = when.tests.get("operation")
+    if isinstance(test, str):
+        return test == operation
+    if isinstance(test, list):
+        return operation in test
+    return True
+
+
 def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
     stages = []
     for stage in catalogue.pipeline.stages:
@@ -77,5 +93,13 @@ def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
             placed.rule.id: {"$and": [ANCHOR, *condition(placed.rule.when)]}
             for placed in catalogue.stage_rules(stage.id)
         }
-        stages.append(CompiledStage(stage.id, f"{stage.id}-{catalogue.digest[:16]}", conditions))
+        placed_rules = catalogue.stage_rules(stage.id)
+        predicates = tuple((placed.rule.id, predicate(placed.rule.when)) for placed in placed_rules)
+        by_operation = {
+            operation: tuple(pair for pair, placed in zip(predicates, placed_rules, strict=True)
+                             if _may_match(placed.rule.when, operation))
+            for operation in Operation.__args__  # type: ignore[attr-defined]
+        }
+        stages.append(CompiledStage(stage.id, f"{stage.id}-{catalogue.digest[:16]}", conditions,
+                                    predicates, by_operation))
     return CompiledCatalogue(catalogue, tuple(stages))

@@ -15,6 +15,7 @@ from pathlib import Path
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # for information: never fails a run, not even with --strict
 
 
 @dataclass(frozen=True, order=True)

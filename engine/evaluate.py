@@ -23,13 +23,13 @@ import itertools
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from engine.catalogue import Catalogue, PlacedRule
 from engine.compile import ANCHOR, CompiledCatalogue, CompiledStage
 from engine.errors import Diagnostic, EngineError
 from engine.facts import derive, nest
-from engine.match import holds
 from engine.models import (
     OUTCOME_PRECEDENCE,
     Decision,
@@ -140,21 +140,47 @@ def durable_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
 def python_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
                    facts: dict[str, Any]) -> set[str]:
     """The same answer from engine.match, without durable-rules (analysis, floor)."""
-    return {placed.rule.id for placed in compiled.catalogue.stage_rules(stage.stage)
-            if holds(placed.rule.when, facts)}
+    return {rule_id for rule_id, check in stage.candidates(facts["operation"]) if check(facts)}
+
+
+@dataclass(frozen=True)
+class StageTrace:
+    """What one stage saw and which of its rules matched."""
+
+    stage: str
+    facts: dict[str, Any]
+    matched: tuple[PlacedRule, ...]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    plan: Plan
+    stages: tuple[StageTrace, ...]
+
+    @property
+    def matched(self) -> list[PlacedRule]:
+        return [placed for stage in self.stages for placed in stage.matched]
 
 
 def evaluate(compiled: CompiledCatalogue, request: Request,
              match: Matcher = durable_matcher) -> Plan:
     """The plan for ``request``. Pure: the same input always gives the same plan."""
+    return trace(compiled, request, match).plan
+
+
+def trace(compiled: CompiledCatalogue, request: Request,
+          match: Matcher = durable_matcher) -> Evaluation:
+    """The plan for ``request`` with what each stage saw and matched (for explain, analysis)."""
     catalogue = compiled.catalogue
     decided: dict[str, Scalar] = {}
     decisions: list[Decision] = []
     matched: list[PlacedRule] = []
+    stages: list[StageTrace] = []
+    facts = derive(catalogue, request, decided)
     for stage in compiled.stages:
-        facts = derive(catalogue, request, decided)
         fired = match(compiled, stage, facts)
         stage_matched = [p for p in catalogue.stage_rules(stage.stage) if p.rule.id in fired]
+        stages.append(StageTrace(stage.stage, facts, tuple(stage_matched)))
         for placed in stage_matched:
             for fact, value in placed.rule.then.set.items():
                 resolved = facts.get(value.from_) if isinstance(value, FromFact) else value
@@ -162,8 +188,9 @@ def evaluate(compiled: CompiledCatalogue, request: Request,
                     continue
                 _decide(decided, decisions, fact, resolved, placed)
         matched += stage_matched
-    facts = derive(catalogue, request, decided)
-    return _plan(catalogue, request, facts, decisions, matched)
+        if any(placed.rule.then.set for placed in stage_matched):
+            facts = derive(catalogue, request, decided)  # the next stage sees the decisions
+    return Evaluation(_plan(catalogue, request, facts, decisions, matched), tuple(stages))
 
 
 def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, value: Scalar,

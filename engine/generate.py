@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -218,8 +219,9 @@ def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> I
             if holders and service.id not in {h["service"] for h in holders}:
                 base["customer"]["spcs_customer"] = True
                 base["customer"].setdefault("subscriptions", []).extend(copy.deepcopy(holders))
+            frozen = json.dumps(base)
             for name in names:
-                request = copy.deepcopy(base)
+                request = json.loads(frozen)  # a deep copy, several times faster than deepcopy
                 VARIATIONS[name](request, service)
                 _with_addons(request, catalogue)
                 yield request

@@ -8,6 +8,7 @@ generated corpus covering the catalogue's whole space.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,34 @@ def _holds(test: Scalar | list[Scalar] | Compare, actual: Any) -> bool:
         if bound is not None:
             return isinstance(actual, int) and not isinstance(actual, bool) and compare(actual, bound)
     return False
+
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def _value_test(test: Scalar | list[Scalar] | Compare) -> Callable[[Any], bool]:
+    """A fast check of one fact value; the same meaning as _holds."""
+    if isinstance(test, list):
+        allowed = {(type(v), v) for v in test}
+        return lambda actual: (type(actual), actual) in allowed
+    if not isinstance(test, Compare):
+        kind, expected = type(test), test
+        return lambda actual: type(actual) is kind and actual == expected
+    return lambda actual: _holds(test, actual)
+
+
+def predicate(when: When) -> Predicate:
+    """``when`` compiled once into a function of the facts: holds(), without re-reading it."""
+    tests = [(name, _value_test(test)) for name, test in when.tests.items()]
+    alternatives = [predicate(alternative) for alternative in when.any or []]
+
+    def check(facts: dict[str, Any]) -> bool:
+        for name, test in tests:
+            if not test(facts.get(name, _ABSENT)):
+                return False
+        return not alternatives or any(alternative(facts) for alternative in alternatives)
+
+    return check
 
 
 def holds(when: When, facts: dict[str, Any]) -> bool:

@@ -228,7 +228,12 @@ class Then(Model):
     steps: list[Step] = []
     warnings: list[Warning] = []
     reject: Rejection | None = None
-    outcome: Literal["awaits_customer", "needs_support"] | None = None
+    outcome: Literal["ready", "awaits_customer", "needs_support"] | None = Field(
+        None,
+        description="ready says explicitly that nothing more is needed (e.g. no approval); "
+        "`collab validate` reports a request on which one rule says ready and another "
+        "awaits_customer.",
+    )
 
 
 class Rule(Model):
@@ -240,6 +245,11 @@ class Rule(Model):
     )
     when: When
     then: Then
+    allow: list[Annotated[str, StringConstraints(pattern=r"^ANA[0-9]{3}$")]] = Field(
+        [],
+        description="Analysis findings accepted for this rule (like noqa); say why in a comment.",
+        examples=[["ANA005"]],
+    )
 
 
 class RuleFile(Model):

@@ -65,10 +65,12 @@ def diagnostics_text(diagnostics: list[Diagnostic]) -> str:
 
 def diagnostics_json(diagnostics: list[Diagnostic]) -> str:
     errors = sum(1 for d in diagnostics if d.severity.value == "error")
+    warnings = sum(1 for d in diagnostics if d.severity.value == "warning")
     return to_json({
         "valid": errors == 0,
         "errors": errors,
-        "warnings": len(diagnostics) - errors,
+        "warnings": warnings,
+        "notes": len(diagnostics) - errors - warnings,
         "diagnostics": [d.as_dict() for d in diagnostics],
     })
 
@@ -79,6 +81,7 @@ def diagnostics_github(diagnostics: list[Diagnostic]) -> str:
     for d in diagnostics:
         message = d.message + (f" Hint: {d.hint}" if d.hint else "")
         message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        lines.append(f"::{d.severity.value} file={d.file},line={d.line or 1},col={d.column or 1},"
+        level = "notice" if d.severity.value == "note" else d.severity.value
+        lines.append(f"::{level} file={d.file},line={d.line or 1},col={d.column or 1},"
                      f"title={d.code}::{message}")
     return "".join(line + "\n" for line in lines)

@@ -357,9 +357,11 @@ class _CatalogueChecker:
                         or rule.then.reject or rule.then.outcome):
                     self.add(document, (*key, "then"), "CAT024", f"rule '{rule.id}' does nothing",
                              "give it a set, steps, warnings, reject or outcome")
-                placed.append(PlacedRule(rule, rule_file.stage, document.name, 0))
+                line = document.position((*key, "id"))[0]
+                placed.append(PlacedRule(rule, rule_file.stage, document.name, line, 0))
         placed.sort(key=lambda p: stages.index(p.stage))  # stable: file order within a stage
-        return [PlacedRule(p.rule, p.stage, p.file, order) for order, p in enumerate(placed)]
+        return [PlacedRule(p.rule, p.stage, p.file, p.line, order)
+                for order, p in enumerate(placed)]
 
     def _check_placeholders(self, document: Document, key: PathKey, text: str,
                             checker: _RuleValueChecker) -> None:

@@ -14,7 +14,7 @@ SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario(path: Path, catalogue: Catalogue) -> None:
-    plan, problems = run_case(path, catalogue)
+    _, problems = run_case(path, catalogue)
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 

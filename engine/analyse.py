@@ -1,0 +1,177 @@
+"""Static analysis of the rules over the catalogue's whole space.
+
+The universe is the generated corpus (engine/generate.py): every operation, service,
+variant, customer kind, payer, period, ending and setting, each with every variation. Each
+request is evaluated with the plain-Python matcher and the findings are reported as
+diagnostics at the rule's line, each with a concrete example request:
+
+- ANA001 two rules decide the same fact differently on one request (an overlap);
+- ANA002 one rule says no approval is needed (outcome ready) and another requires it;
+- ANA003 a rule rejects a request because of a value another rule defaulted;
+- ANA004 an activation no scenario rule covers, or one no rule decides anything on (a gap);
+- ANA005 a rule that matches no request of the space (unreachable);
+- ANA006 a rule whose steps never show, because every request it matches is rejected;
+- ANA007 a rule reading a fact that no request of the space carries;
+- ANA008 a fact that no rule reads (a note).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.catalogue import Catalogue, PlacedRule
+from engine.compile import compile_catalogue
+from engine.errors import Diagnostic, EngineError, Severity
+from engine.evaluate import python_matcher, trace
+from engine.facts import FACTS, SETTING_PREFIX
+from engine.generate import corpus
+from engine.models import FromFact, Plan, When
+from engine.validate import PLACEHOLDER, parse_request
+
+
+def summarise(data: dict[str, Any]) -> str:
+    """A generated request in one line, e.g. `activate lon_smart/start, subscriber, payer agency`."""
+    customer = data["customer"]
+    kind = ("subscriber" if any(s["service"] == data["service"]
+                                for s in customer.get("subscriptions", []))
+            else "Spcs customer" if customer["spcs_customer"] else "new customer")
+    parts = [f"{data['operation']} {data['service']}/{data.get('variant', '-')}", kind]
+    ours = [c for c in customer.get("collaborations", []) if c["service"] == data["service"]]
+    if ours and ours[0].get("variant"):
+        parts.append(f"current {ours[0]['variant']}")
+    for key, label in (("invoice_recipient", "payer"), ("agreement_period", "period")):
+        if key in data:
+            parts.append(f"{label} {data[key]}")
+    if "ending" in data:
+        parts.append(f"ending by {data['ending']['by']}, service {data['ending']['service']}")
+    return ", ".join(parts)
+
+
+def facts_read(when: When) -> set[str]:
+    names = set(when.tests)
+    for alternative in when.any or []:
+        names |= facts_read(alternative)
+    return names
+
+
+def _rule_reads(placed: PlacedRule) -> set[str]:
+    rule = placed.rule
+    names = facts_read(rule.when)
+    names |= {v.from_ for v in rule.then.set.values() if isinstance(v, FromFact)}
+    texts = [s.text for s in rule.then.steps] + [w.message for w in rule.then.warnings]
+    if rule.then.reject:
+        texts += [rule.then.reject.message, rule.then.reject.hint]
+    for text in texts:
+        names |= set(PLACEHOLDER.findall(text))
+    return names
+
+
+@dataclass
+class _Tally:
+    matched: Counter[str] = field(default_factory=Counter)
+    visible: Counter[str] = field(default_factory=Counter)
+    facts_seen: set[str] = field(default_factory=set)
+    first: dict[tuple[str, ...], str] = field(default_factory=dict)  # finding key -> example
+
+
+def analyse(catalogue: Catalogue) -> list[Diagnostic]:
+    compiled = compile_catalogue(catalogue)
+    tally = _Tally()
+    findings: dict[tuple[str, ...], tuple[PlacedRule, str, str, str, Severity]] = {}
+
+    def find(key: tuple[str, ...], placed: PlacedRule, code: str, message: str, hint: str,
+             example: str, severity: Severity = Severity.ERROR) -> None:
+        if key not in findings:
+            findings[key] = (placed, code, f"{message} (e.g. {example})", hint, severity)
+
+    for data in corpus(catalogue):
+        request = parse_request(data, catalogue, "<generated>")
+        example = summarise(data)
+        try:
+            evaluation = trace(compiled, request, python_matcher)
+        except EngineError as error:
+            text = error.diagnostics[0].message
+            first = next(p for p in catalogue.rules if f"'{p.rule.id}'" in text)
+            find(("ANA001", text.split(",")[0]), first, "ANA001", text,
+                 "make their conditions exclude each other", example)
+            continue
+        plan, matched = evaluation.plan, evaluation.matched
+        _check_plan(catalogue, plan, matched, example, find)
+        for placed in matched:
+            tally.matched[placed.rule.id] += 1
+            if plan.outcome != "rejected" or not placed.rule.then.steps:
+                tally.visible[placed.rule.id] += 1
+        for stage in evaluation.stages:
+            tally.facts_seen |= set(stage.facts)
+
+    read_somewhere: set[str] = set()
+    for placed in catalogue.rules:
+        reads = _rule_reads(placed)
+        read_somewhere |= reads
+        rule_id = placed.rule.id
+        unseen = sorted(name for name in facts_read(placed.rule.when) if name not in tally.facts_seen)
+        if unseen:
+            find(("ANA007", rule_id), placed, "ANA007",
+                 f"rule '{rule_id}' reads {', '.join(unseen)}, which no request carries",
+                 "check the fact name against `collab facts`", "any request", Severity.WARNING)
+        if tally.matched[rule_id] == 0:
+            find(("ANA005", rule_id), placed, "ANA005",
+                 f"rule '{rule_id}' matches no request of the catalogue's space",
+                 "its conditions cannot all hold at once with the catalogue's values; fix or "
+                 "remove it", "none", Severity.WARNING)
+        elif tally.visible[rule_id] == 0:
+            find(("ANA006", rule_id), placed, "ANA006",
+                 f"the steps of rule '{rule_id}' never show: every request it matches is rejected",
+                 "narrow the rejection, or widen this rule", "none", Severity.WARNING)
+    diagnostics = [Diagnostic(p.file, p.line, 1, code, message, hint, severity)
+                   for p, code, message, hint, severity in findings.values()
+                   if code not in p.rule.allow]
+    diagnostics += _unread_facts(catalogue, read_somewhere)
+    return sorted(diagnostics)
+
+
+def _check_plan(catalogue: Catalogue, plan: Plan, matched: list[PlacedRule], example: str,
+                find: Any) -> None:
+    by_id = {p.rule.id: p for p in matched}
+    ready = [p for p in matched if p.rule.then.outcome == "ready"]
+    waiting = [p for p in matched if p.rule.then.outcome == "awaits_customer"]
+    if ready and waiting and plan.outcome != "rejected":
+        find(("ANA002", ready[0].rule.id, waiting[0].rule.id), ready[0], "ANA002",
+             f"rule '{ready[0].rule.id}' says no approval is needed, but "
+             f"'{waiting[0].rule.id}' requires the customer's approval",
+             "make their conditions exclude each other", example)
+    defaulted = {d.fact: d.rule for d in plan.decisions
+                 if d.fact != "scenario" and d.rule in by_id}
+    for placed in matched:
+        if placed.rule.then.reject is None:
+            continue
+        for fact in sorted(facts_read(placed.rule.when) & set(defaulted)):
+            giver = by_id[defaulted[fact]]
+            find(("ANA003", placed.rule.id, giver.rule.id), placed, "ANA003",
+                 f"rule '{placed.rule.id}' rejects the {fact} that rule '{giver.rule.id}' "
+                 "defaulted", f"restrict '{giver.rule.id}' to values '{placed.rule.id}' accepts",
+                 example)
+    starts = plan.operation in ("activate", "accept_invitation")
+    if starts and plan.scenario is None and plan.outcome != "rejected":
+        placed = catalogue.stage_rules(catalogue.pipeline.stages[0].id)[0]
+        find(("ANA004", plan.operation, plan.service.id), placed, "ANA004",
+             f"no scenario rule covers {plan.operation} of {plan.service.id}",
+             "add a scenario rule for it", example)
+    if plan.outcome != "rejected" and not plan.steps:
+        placed = catalogue.rules[-1]
+        find(("ANA004", plan.operation, plan.service.id, "steps"), placed, "ANA004",
+             f"no rule decides anything on {plan.operation} of {plan.service.id}: "
+             "the plan has no steps", "add a rule with steps (or a rejection) for it", example)
+
+
+def _unread_facts(catalogue: Catalogue, read: set[str]) -> list[Diagnostic]:
+    names = list(FACTS) + [SETTING_PREFIX + s for s in sorted(catalogue.setting_ids)]
+    unread = [n for n in names if n not in read]
+    if not unread:
+        return []
+    return [Diagnostic("rules/", 0, 0, "ANA008",
+                       f"facts no rule reads: {', '.join(unread)}",
+                       "nothing to do unless a rule should use them", Severity.NOTE)]
+
