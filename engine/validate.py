@@ -87,6 +87,9 @@ def _describe(error: Any) -> tuple[str, str]:
         pattern = error.get("ctx", {}).get("pattern", "")
         wanted = _PATTERN_WORDS.get(pattern, f"text matching {pattern}")
         return f"'{field}' must be {wanted}, not {error['input']!r}", ""
+    if kind == "string_type" and isinstance(error.get("input"), bool | int | float):
+        return (f"'{field}' must be text, but YAML read {error['input']!r}",
+                "quote it: YAML reads yes/no/on/off/true/false as booleans and digits as numbers")
     if kind == "value_error":
         return f"'{field}': {msg.removeprefix('Value error, ')}", ""
     return f"'{field}': {msg}", ""

@@ -1,0 +1,130 @@
+"""Static analysis finds contradictions, gaps and dead rules at the right line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine import load_catalogue
+from engine.analyse import analyse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def catalogue_copy(tmp_path: Path) -> Path:
+    for folder in ("services", "rules"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def append_rules(root: Path, stage: str, text: str) -> Path:
+    path = root / "rules" / "99-extra.yaml"
+    path.write_text(f"stage: {stage}\nrules:\n{text}", encoding="utf-8")
+    return path
+
+
+def codes_at(root: Path) -> list[tuple[str, str, int]]:
+    return [(d.code, Path(d.file).name, d.line) for d in analyse(load_catalogue(root))]
+
+
+def test_shipped_catalogue_has_no_errors_or_warnings() -> None:
+    findings = analyse(load_catalogue(ROOT))
+    assert [d for d in findings if d.severity.value != "note"] == []
+
+
+def test_contradictory_defaults_are_an_overlap(catalogue_copy: Path) -> None:
+    append_rules(catalogue_copy, "defaults", """\
+  - id: default-recipient-agency-for-subscribers
+    description: Contradicts the D14 default.
+    source: [D14]
+    when:
+      scenario: subscriber
+      invoice_recipient: {present: false}
+    then:
+      set: {invoice_recipient: agency}
+""")
+    findings = analyse(load_catalogue(catalogue_copy))
+    overlap = [d for d in findings if d.code == "ANA001"]
+    assert overlap, findings
+    assert "default-recipient-agency-for-subscribers" in overlap[0].message
+    assert "e.g. activate" in overlap[0].message
+
+
+def test_approval_contradiction(catalogue_copy: Path) -> None:
+    append_rules(catalogue_copy, "decide", """\
+  - id: spcs-customer-needs-no-approval
+    description: Says the opposite of D15.
+    source: [D15]
+    when:
+      scenario: spcs_customer
+    then:
+      outcome: ready
+""")
+    assert ("ANA002", "99-extra.yaml", 3) in codes_at(catalogue_copy)
+
+
+def test_rejecting_what_a_default_gave(catalogue_copy: Path) -> None:
+    append_rules(catalogue_copy, "decide", """\
+  - id: reject-customer-paying-subscribers
+    description: Rejects what the D14 default decides.
+    source: [D14]
+    when:
+      scenario: subscriber
+      invoice_recipient: customer
+    then:
+      reject: {code: NOT_FOR_YOU, message: No., hint: Do not.}
+""")
+    findings = [d for d in analyse(load_catalogue(catalogue_copy)) if d.code == "ANA003"]
+    assert findings and "default-recipient-subscriber" in findings[0].message
+
+
+def test_unreachable_and_shadowed_rules(catalogue_copy: Path) -> None:
+    append_rules(catalogue_copy, "decide", """\
+  - id: end-during-activation
+    description: Cannot match - an activation has no ending.
+    source: [D27]
+    when:
+      operation: activate
+      ending.service: end
+    then:
+      warnings: [{code: NEVER, message: never}]
+  - id: steps-without-task
+    description: Only matches requests that D10 rejects.
+    source: [D10]
+    when:
+      operation: activate
+      task.count: 0
+    then:
+      steps: [{phase: request, actor: agency, text: Never shown.}]
+""")
+    found = codes_at(catalogue_copy)
+    assert ("ANA005", "99-extra.yaml", 3) in found
+    assert ("ANA006", "99-extra.yaml", 11) in found
+
+
+def test_missing_scenario_is_a_gap(catalogue_copy: Path) -> None:
+    path = catalogue_copy / "rules" / "10-scenarios.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: scenario-new-customer")
+    path.write_text(text[:start], encoding="utf-8")
+    findings = [d for d in analyse(load_catalogue(catalogue_copy)) if d.code == "ANA004"]
+    assert findings
+    assert "new customer" in findings[0].message
+
+
+def test_accepted_finding_is_not_reported(catalogue_copy: Path) -> None:
+    append_rules(catalogue_copy, "decide", """\
+  - id: end-during-activation
+    description: Cannot match, and says so.
+    source: [D27]
+    allow: [ANA005]
+    when:
+      operation: activate
+      ending.service: end
+    then:
+      warnings: [{code: NEVER, message: never}]
+""")
+    assert not [c for c in codes_at(catalogue_copy) if c[0] == "ANA005"]
