@@ -185,6 +185,39 @@ def facts(catalogue_dir: Path | None) -> None:
 
 
 @main.command()
+@catalogue_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("docs/catalogue"), show_default=True, help="Folder to write to.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a page in --out is stale.")
+@handles_errors
+def docs(catalogue_dir: Path | None, out_dir: Path, check: bool) -> None:
+    """Render the catalogue as Markdown: services, rules, flowcharts, domain facts."""
+    from engine import load_catalogue
+    from engine.docs import render
+
+    write_files(render(load_catalogue(catalogue_dir)), out_dir, check, "collab docs")
+
+
+def write_files(files: dict[str, str], out_dir: Path, check: bool, command: str) -> None:
+    """Write each file atomically, or with check, exit 1 naming the stale ones."""
+    stale = []
+    for name, text in files.items():
+        path = out_dir / name
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+            continue
+        out_dir.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)  # atomic: never a half-written file where a good one was
+        click.echo(f"wrote {path}")
+    if stale:
+        click.echo(f"stale in {out_dir}: {', '.join(stale)}; run `{command}`", err=True)
+        sys.exit(EXIT_REJECTED)
+
+
+@main.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("schemas"), show_default=True, help="Folder to write the schemas to.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a schema in --out is stale.")
@@ -194,22 +227,8 @@ def schema(out_dir: Path, check: bool) -> None:
     from engine.render import to_json
     from engine.schema import generate
 
-    stale = []
-    for name, document in generate().items():
-        path = out_dir / name
-        text = to_json(document)
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(name)
-            continue
-        out_dir.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)  # atomic: never a half-written schema
-        click.echo(f"wrote {path}")
-    if stale:
-        click.echo(f"stale schemas in {out_dir}: {', '.join(stale)}; run `collab schema`", err=True)
-        sys.exit(EXIT_REJECTED)
+    write_files({name: to_json(schema) for name, schema in generate().items()}, out_dir, check,
+                "collab schema")
 
 
 if __name__ == "__main__":

@@ -76,6 +76,19 @@ class _Tally:
     first: dict[tuple[str, ...], str] = field(default_factory=dict)  # finding key -> example
 
 
+def rules_by_operation(catalogue: Catalogue) -> dict[str, set[str]]:
+    """The rules that match some request of each operation in the catalogue's space."""
+    compiled = compile_catalogue(catalogue)
+    reached: dict[str, set[str]] = {}
+    for data in corpus(catalogue):
+        try:
+            evaluation = trace(compiled, parse_request(data, catalogue), python_matcher)
+        except EngineError:
+            continue  # a conflict: analyse() reports it
+        reached.setdefault(data["operation"], set()).update(p.rule.id for p in evaluation.matched)
+    return reached
+
+
 def analyse(catalogue: Catalogue) -> list[Diagnostic]:
     compiled = compile_catalogue(catalogue)
     tally = _Tally()

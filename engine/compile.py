@@ -76,7 +76,7 @@ def condition(when: When) -> list[dict[str, Any]]:
     return terms
 
 
-def _may_match(when: When, operation: str) -> bool:
+def may_match(when: When, operation: str) -> bool:
     """False when ``when`` requires another operation: an index, so most rules are skipped."""
     test = when.tests.get("operation")
     if isinstance(test, str):
@@ -97,7 +97,7 @@ def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
         predicates = tuple((placed.rule.id, predicate(placed.rule.when)) for placed in placed_rules)
         by_operation = {
             operation: tuple(pair for pair, placed in zip(predicates, placed_rules, strict=True)
-                             if _may_match(placed.rule.when, operation))
+                             if may_match(placed.rule.when, operation))
             for operation in Operation.__args__  # type: ignore[attr-defined]
         }
         stages.append(CompiledStage(stage.id, f"{stage.id}-{catalogue.digest[:16]}", conditions,

@@ -145,6 +145,12 @@ def _vary_flip_collaboration(r: Request, service: Service) -> None:
                                       if c["agency"] != AGENCY_ID]
 
 
+def _vary_customer_pays_collaboration(r: Request, service: Service) -> None:
+    for collaboration in r["customer"].get("collaborations", []):
+        if collaboration["agency"] == AGENCY_ID:
+            collaboration["invoice_recipient"] = "customer"
+
+
 def _vary_other_collaboration(r: Request, service: Service) -> None:
     r["customer"].setdefault("collaborations", []).append(
         {"agency": AGENCY_ID, "service": "ekonomioversikt" if service.id != "ekonomioversikt"
@@ -168,6 +174,7 @@ VARIATIONS: dict[str, Callable[[Request, Service], None]] = {
     "no_contact_details": _vary_no_contact_details,
     "used_before_no_login": _vary_used_before_no_login,
     "flip_collaboration": _vary_flip_collaboration,
+    "customer_pays_collaboration": _vary_customer_pays_collaboration,
 }
 
 

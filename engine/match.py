@@ -92,18 +92,25 @@ def holds(when: When, facts: dict[str, Any]) -> bool:
     return not when.any or any(holds(alternative, facts) for alternative in when.any)
 
 
+def _word(value: object) -> str:
+    """A value as it is written in YAML: true/false in lower case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def describe(test: Scalar | list[Scalar] | Compare) -> str:
     """A condition as a person would say it."""
     if isinstance(test, list):
-        return "one of " + ", ".join(map(str, test))
+        return "one of " + ", ".join(map(_word, test))
     if not isinstance(test, Compare):
-        return f"= {test}"
+        return f"= {_word(test)}"
     name, value = next((k, v) for k, v in test.model_dump(by_alias=True).items() if v is not None)
     if name == "present":
         return "present" if value else "absent"
     words = {"not": "not", "in": "one of", "not_in": "none of", "gt": ">", "gte": ">=",
              "lt": "<", "lte": "<="}
-    shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    shown = ", ".join(map(_word, value)) if isinstance(value, list) else _word(value)
     return f"{words[name]} {shown}"
 
 

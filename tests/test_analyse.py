@@ -128,3 +128,20 @@ def test_accepted_finding_is_not_reported(catalogue_copy: Path) -> None:
       warnings: [{code: NEVER, message: never}]
 """)
     assert not [c for c in codes_at(catalogue_copy) if c[0] == "ANA005"]
+
+
+def test_committed_catalogue_docs_are_current() -> None:
+    from engine.docs import render
+
+    stale = [name for name, text in render(load_catalogue(ROOT)).items()
+             if (ROOT / "docs" / "catalogue" / name).read_text(encoding="utf-8") != text]
+    assert not stale, f"run `collab docs`: stale {stale}"
+
+
+def test_committed_schemas_are_current() -> None:
+    from engine.render import to_json
+    from engine.schema import generate
+
+    stale = [name for name, schema in generate().items()
+             if (ROOT / "schemas" / name).read_text(encoding="utf-8") != to_json(schema)]
+    assert not stale, f"run `collab schema`: stale {stale}"
