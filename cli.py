@@ -112,7 +112,7 @@ def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> 
 def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
              no_analysis: bool) -> None:
     """Check the catalogue in DIR (default: the shipped one) and report every problem."""
-    from engine import check_catalogue, default_catalogue_dir
+    from engine import default_catalogue_dir, validate_catalogue
     from engine.render import diagnostics_github, diagnostics_json, diagnostics_text
 
     root = catalogue_dir if catalogue_dir is not None else default_catalogue_dir()
@@ -121,12 +121,7 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
 
         raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
                                      "name the folder that holds services/ and rules/")])
-    catalogue, problems = check_catalogue(root)
-    if catalogue is not None and not no_analysis and not any(
-            p.severity.value == "error" for p in problems):
-        from engine.analyse import analyse
-
-        problems = sorted(problems + analyse(catalogue))
+    catalogue, problems = validate_catalogue(root, analysis=not no_analysis)
     render = {"json": diagnostics_json, "github": diagnostics_github}.get(
         output_format, diagnostics_text)
     click.echo(render(problems), nl=False)

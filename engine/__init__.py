@@ -49,6 +49,7 @@ __all__ = [
     "load_request",
     "parse_request",
     "plan",
+    "validate_catalogue",
 ]
 
 
@@ -63,6 +64,20 @@ def default_catalogue_dir() -> Path:
 def load_catalogue(root: str | Path | None = None) -> Catalogue:
     """Load and check the catalogue at ``root`` (default: the shipped one)."""
     return _load_catalogue(Path(root) if root is not None else default_catalogue_dir())
+
+
+def validate_catalogue(root: str | Path | None = None,
+                       analysis: bool = True) -> tuple[Catalogue | None, list[Diagnostic]]:
+    """Every problem of the catalogue at ``root``: files, shapes, references, then (when
+    those are clean and ``analysis`` is on) the static analysis of the rules."""
+    catalogue, problems = check_catalogue(
+        Path(root) if root is not None else default_catalogue_dir())
+    if catalogue is not None and analysis and not any(
+            p.severity.value == "error" for p in problems):
+        from engine.analyse import analyse
+
+        problems = sorted(problems + analyse(catalogue))
+    return catalogue, problems
 
 
 def load_request(path: str | Path, catalogue: Catalogue) -> Request:

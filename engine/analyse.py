@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.catalogue import Catalogue, PlacedRule
-from engine.compile import compile_catalogue
+from engine.compile import compile_catalogue, may_match
 from engine.errors import Diagnostic, EngineError, Severity
 from engine.evaluate import python_matcher, trace
 from engine.facts import FACTS, SETTING_PREFIX
@@ -72,7 +72,7 @@ def _rule_reads(placed: PlacedRule) -> set[str]:
 class _Tally:
     matched: Counter[str] = field(default_factory=Counter)
     visible: Counter[str] = field(default_factory=Counter)
-    facts_seen: set[str] = field(default_factory=set)
+    facts_seen: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (op, service)
     first: dict[tuple[str, ...], str] = field(default_factory=dict)  # finding key -> example
 
 
@@ -87,6 +87,15 @@ def rules_by_operation(catalogue: Catalogue) -> dict[str, set[str]]:
             continue  # a conflict: analyse() reports it
         reached.setdefault(data["operation"], set()).update(p.rule.id for p in evaluation.matched)
     return reached
+
+
+def _may_concern(when: When, service: str) -> bool:
+    test = when.tests.get("service.id")
+    if isinstance(test, str):
+        return test == service
+    if isinstance(test, list):
+        return service in test
+    return True
 
 
 def analyse(catalogue: Catalogue) -> list[Diagnostic]:
@@ -116,19 +125,24 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
             tally.matched[placed.rule.id] += 1
             if plan.outcome != "rejected" or not placed.rule.then.steps:
                 tally.visible[placed.rule.id] += 1
+        seen = tally.facts_seen.setdefault((data["operation"], data["service"]), set())
         for stage in evaluation.stages:
-            tally.facts_seen |= set(stage.facts)
+            seen |= set(stage.facts)
 
     read_somewhere: set[str] = set()
-    for placed in catalogue.rules:
-        reads = _rule_reads(placed)
-        read_somewhere |= reads
+    consistent = not findings  # reachability is only meaningful once overlaps and gaps are fixed
+    for placed in catalogue.rules if consistent else ():
         rule_id = placed.rule.id
-        unseen = sorted(name for name in facts_read(placed.rule.when) if name not in tally.facts_seen)
+        carried = set().union(*(names for (operation, service), names in tally.facts_seen.items()
+                                if may_match(placed.rule.when, operation)
+                                and _may_concern(placed.rule.when, service)))
+        unseen = sorted(name for name in facts_read(placed.rule.when) if name not in carried)
         if unseen:
             find(("ANA007", rule_id), placed, "ANA007",
-                 f"rule '{rule_id}' reads {', '.join(unseen)}, which no request carries",
-                 "check the fact name against `collab facts`", "any request", Severity.WARNING)
+                 f"rule '{rule_id}' reads {', '.join(unseen)}, which no request it could "
+                 "match carries (for its operations and services)",
+                 "check the fact against the operation: `collab facts` says when each is given",
+                 "none", Severity.WARNING)
         if tally.matched[rule_id] == 0:
             find(("ANA005", rule_id), placed, "ANA005",
                  f"rule '{rule_id}' matches no request of the catalogue's space",
@@ -141,6 +155,8 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
     diagnostics = [Diagnostic(p.file, p.line, 1, code, message, hint, severity)
                    for p, code, message, hint, severity in findings.values()
                    if code not in p.rule.allow]
+    for placed in catalogue.rules:
+        read_somewhere |= _rule_reads(placed)
     diagnostics += _unread_facts(catalogue, read_somewhere)
     return sorted(diagnostics)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.catalogue import Catalogue, PlacedRule
+from engine.codes import codes_page
 from engine.match import describe
 from engine.models import Operation, Rule, Service, When
 
@@ -185,7 +186,8 @@ def index_page(catalogue: Catalogue) -> str:
            "- [Services and variants](services.md)",
            "- [Rules](rules.md)",
            "- [Operations, as flowcharts](flows.md)",
-           "- [Domain facts and where they are implemented](domain.md)", "",
+           "- [Domain facts and where they are implemented](domain.md)",
+           "- [Diagnostic codes](error-codes.md)", "",
            "| service | variants |", "|---|---|"]
     for service in catalogue.services.values():
         out.append(f"| {service.name} | {', '.join(v.name for v in service.variants)} |")
@@ -202,4 +204,5 @@ def render(catalogue: Catalogue) -> dict[str, str]:
         "rules.md": rules_page(catalogue),
         "flows.md": flows_page(catalogue),
         "domain.md": domain_page(catalogue),
+        "error-codes.md": codes_page(),
     }

@@ -157,6 +157,8 @@ class _CatalogueChecker:
 
     def add(self, document: Document, key: PathKey, code: str, message: str, hint: str = "",
             severity: Severity = Severity.ERROR) -> None:
+        if code in ("CAT012", "CAT013", "CAT014") and self.broken:
+            return  # likely a consequence of a broken service file, reported already
         line, column = document.position(key)
         self.problems.append(Diagnostic(document.name, line, column, code, message, hint, severity))
 
@@ -176,17 +178,24 @@ class _CatalogueChecker:
         pipeline = self._single(rules_dir / PIPELINE_FILE, by_path, Pipeline)
         domain = self._single(rules_dir / DOMAIN_FILE, by_path, Domain)
         services: dict[str, tuple[Service, Document]] = {}
+        # Services whose file is broken: already reported, so references to them are not
+        # reported again as unknown (one mistake, one message).
+        self.broken: set[str] = set()
         for path in service_paths:
-            if path in by_path:
-                service, problems = validate_model(Service, by_path[path], "CAT002")
-                self.problems += problems
-                if service is not None:
-                    if service.id in services:
-                        self.add(by_path[path], ("id",), "CAT010",
-                                 f"service '{service.id}' is declared twice "
-                                 f"(also in {services[service.id][1].name})", "give each service one file")
-                    else:
-                        services[service.id] = (service, by_path[path])
+            if path not in by_path:
+                self.broken.add(path.stem)
+                continue
+            service, problems = validate_model(Service, by_path[path], "CAT002")
+            self.problems += problems
+            if service is None:
+                raw = by_path[path].data
+                self.broken |= {path.stem, str(raw.get("id")) if isinstance(raw, dict) else ""}
+            elif service.id in services:
+                self.add(by_path[path], ("id",), "CAT010",
+                         f"service '{service.id}' is declared twice "
+                         f"(also in {services[service.id][1].name})", "give each service one file")
+            else:
+                services[service.id] = (service, by_path[path])
         rule_files: list[tuple[RuleFile, Document]] = []
         for path in rule_paths:
             if path.name in (PIPELINE_FILE, DOMAIN_FILE) or path not in by_path:
@@ -284,10 +293,10 @@ class _CatalogueChecker:
                 key = ("variants", index, "disables", ref_index)
                 other = services.get(ref.service)
                 if other is None:
-                    self.add(document, key, "CAT013", f"unknown service '{ref.service}'",
-                             did_you_mean(ref.service, services))
+                    self.add(document, (*key, "service"), "CAT013",
+                             f"unknown service '{ref.service}'", did_you_mean(ref.service, services))
                 elif not any(a.id == ref.addon for a in other[0].addons):
-                    self.add(document, key, "CAT014",
+                    self.add(document, (*key, "addon"), "CAT014",
                              f"service '{ref.service}' has no add-on '{ref.addon}'",
                              did_you_mean(ref.addon, [a.id for a in other[0].addons]))
         if service.agency_variant and service.agency_variant not in seen:
@@ -319,7 +328,7 @@ class _CatalogueChecker:
                      services: dict[str, Service], domain: dict[str, Any]) -> list[PlacedRule]:
         stages = [s.id for s in pipeline.stages]
         phases = {p.id for p in pipeline.phases}
-        checker = _RuleValueChecker(services, pipeline)
+        checker = _RuleValueChecker(services, pipeline, incomplete=bool(self.broken))
         seen: dict[str, str] = {}
         placed: list[PlacedRule] = []
         for rule_file, document in rule_files:
@@ -380,8 +389,10 @@ Problem = tuple[PathKey, str, str, str]
 class _RuleValueChecker:
     """Checks fact names and values in rules against the catalogue's value domains."""
 
-    def __init__(self, services: dict[str, Service], pipeline: Pipeline) -> None:
+    def __init__(self, services: dict[str, Service], pipeline: Pipeline,
+                 incomplete: bool = False) -> None:
         self.services = services
+        self.incomplete = incomplete  # a service file is broken: its settings are unknown
         self.settings = {s.id: s for service in services.values() for s in service.settings}
         self.domains: dict[str, set[Scalar]] = {
             OPERATIONS: set(Operation.__args__),  # type: ignore[attr-defined]
@@ -395,11 +406,14 @@ class _RuleValueChecker:
         }
 
     def known(self, name: str) -> bool:
+        if self.incomplete and name.startswith(SETTING_PREFIX):
+            return True  # it may belong to the broken service: not reported twice
         return is_known_fact(name, set(self.settings))
 
     def _type_and_domain(self, name: str) -> tuple[type, set[Scalar] | None]:
         if name.startswith(SETTING_PREFIX):
-            return str, set(self.settings[name[len(SETTING_PREFIX):]].values)
+            setting = self.settings.get(name[len(SETTING_PREFIX):])
+            return str, set(setting.values) if setting else None
         spec = FACTS[name]
         return spec.type, self.domains.get(spec.domain) if spec.domain else None
 
@@ -459,7 +473,7 @@ class _RuleValueChecker:
                        services: set[str] | None) -> list[Problem]:
         given = list(test.model_fields_set)
         if len(given) != 1:
-            return [(key, "CAT025", f"a comparison on '{name}' needs exactly one of not, in, "
+            return [(key, "CAT017", f"a comparison on '{name}' needs exactly one of not, in, "
                      "not_in, present, gt, gte, lt, lte", "split it into separate conditions")]
         problems: list[Problem] = []
         for value in _compare_values(test):
@@ -471,7 +485,7 @@ class _RuleValueChecker:
             return [self._unknown_fact(name, key)]
         if name not in FACTS or not FACTS[name].settable:
             settable = sorted(n for n, s in FACTS.items() if s.settable)
-            return [(key, "CAT025", f"rules cannot decide '{name}'",
+            return [(key, "CAT016", f"rules cannot decide '{name}'",
                      f"a rule may set: {', '.join(settable)}")]
         if isinstance(value, FromFact):
             if not self.known(value.from_):

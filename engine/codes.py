@@ -1,0 +1,142 @@
+"""Every diagnostic code the tool emits, what it means, and an example of it.
+
+`collab docs` writes this table to docs/catalogue/error-codes.md; tests/test_codes.py checks
+that every code used in the source is listed here and covered by a broken-catalogue case.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class CodeInfo(NamedTuple):
+    meaning: str
+    example: str
+
+
+CODES: dict[str, CodeInfo] = {
+    # files
+    "IO001": CodeInfo("A file or folder does not exist.",
+                      "examples/missing.yaml: [error] file not found (IO001)"),
+    "IO002": CodeInfo("A folder was given where a file is expected.",
+                      "examples: [error] is a directory, not a file (IO002)"),
+    "IO003": CodeInfo("A file cannot be read (permissions, a broken link).",
+                      "request.yaml: [error] cannot be read: Permission denied (IO003)"),
+    "IO004": CodeInfo("A file is larger than the 2 MB the tool reads.",
+                      "huge.yaml: [error] is 3,145,728 bytes; files over 2,000,000 bytes are refused (IO004)"),
+    "IO005": CodeInfo("A file is not UTF-8 text.",
+                      "request.yaml: [error] is not UTF-8 (byte 12 cannot be decoded) (IO005)"),
+    # YAML
+    "YAML001": CodeInfo("The YAML syntax is broken (tabs, an unclosed bracket, bad indentation).",
+                        "services/eekonomi.yaml:7:1: [error] found character '\\t' that cannot start any token (YAML001)"),
+    "YAML002": CodeInfo("The file is empty.", "rules/99-new.yaml: [error] the file is empty (YAML002)"),
+    "YAML003": CodeInfo("A key is written twice in one mapping; YAML would silently keep the last.",
+                        "services/lon_smart.yaml:14:5: [error] duplicate key 'paying' (first written on line 12) (YAML003)"),
+    # catalogue
+    "CAT001": CodeInfo("The folder has no services/ or rules/: it is not a catalogue.",
+                       "my-folder: [error] no rules/ folder: this is not a catalogue (CAT001)"),
+    "CAT002": CodeInfo("A catalogue file does not have the right shape: an unknown or missing field, a wrong type.",
+                       "services/eekonomi.yaml:20:5: [error] unknown field 'payng' (CAT002)"),
+    "CAT003": CodeInfo("rules/pipeline.yaml or rules/domain.yaml is missing.",
+                       "rules/pipeline.yaml: [error] required file is missing (CAT003)"),
+    "CAT010": CodeInfo("Two service files declare the same service id.",
+                       "services/eekonomi-copy.yaml:2:1: [error] service 'eekonomi' is declared twice (CAT010)"),
+    "CAT011": CodeInfo("A service declares the same variant id twice.",
+                       "services/eekonomi.yaml:30:7: [error] variant 'smart' is declared twice in eekonomi (CAT011)"),
+    "CAT012": CodeInfo("A variant is named that the service does not have.",
+                       "rules/20-defaults.yaml:40:7: [error] unknown variant 'strat' of lon_smart (CAT012)"),
+    "CAT013": CodeInfo("A service is named that the catalogue does not have.",
+                       "services/fakturering_administration.yaml:9:11: [error] unknown service 'scaner' (CAT013)"),
+    "CAT014": CodeInfo("A variant disables an add-on the service does not have.",
+                       "services/lon_smart.yaml:31:9: [error] service 'eekonomi' has no add-on 'lon_direct' (CAT014)"),
+    "CAT015": CodeInfo("Services bundle each other in a cycle.",
+                       "services/scanner.yaml:6:11: [error] bundle cycle: ekonomioversikt includes scanner again (CAT015)"),
+    "CAT016": CodeInfo("A rule sets a fact that rules cannot decide.",
+                       "rules/20-defaults.yaml:9:7: [error] rules cannot decide 'customer.name' (CAT016)"),
+    "CAT017": CodeInfo("A comparison gives more or fewer than one operator.",
+                       "rules/30-preconditions.yaml:23:7: [error] a comparison on 'task.count' needs exactly one of not, in, not_in, present, gt, gte, lt, lte (CAT017)"),
+    "CAT020": CodeInfo("Two rules have the same id.",
+                       "rules/50-changes.yaml:8:5: [error] rule id 'upgrade-in-advisor' is used twice (CAT020)"),
+    "CAT021": CodeInfo("A rule file names a stage the pipeline does not have.",
+                       "rules/45-extra.yaml:1:8: [error] unknown stage 'decde' (CAT021)"),
+    "CAT022": CodeInfo("A step names a phase the pipeline does not have.",
+                       "rules/40-activation.yaml:14:18: [error] unknown phase 'aprove' (CAT022)"),
+    "CAT023": CodeInfo("A rule reads or sets a fact that does not exist.",
+                       "rules/30-preconditions.yaml:12:7: [error] unknown fact 'task.cout' (CAT023)"),
+    "CAT024": CodeInfo("A rule does nothing: no set, steps, warnings, reject or outcome.",
+                       "rules/40-activation.yaml:30:7: [error] rule 'x' does nothing (CAT024)"),
+    "CAT025": CodeInfo("A rule compares a fact with a value outside the fact's values.",
+                       "rules/30-preconditions.yaml:11:7: [error] 'activte' is not a value of 'operation' (CAT025)"),
+    "CAT026": CodeInfo("A rule names a scenario the pipeline does not declare.",
+                       "rules/40-activation.yaml:9:17: [error] 'subscribr' is not a value of 'scenario' (CAT026)"),
+    "CAT027": CodeInfo("A source cites a domain fact that rules/domain.yaml does not have.",
+                       "rules/50-changes.yaml:7:15: [error] unknown domain fact D99 (CAT027)"),
+    "CAT028": CodeInfo("A text uses a {placeholder} that is not a fact.",
+                       "rules/40-activation.yaml:18:17: [error] unknown fact '{customer.nam}' in text (CAT028)"),
+    "CAT029": CodeInfo("A rule compares a fact with a value of the wrong type.",
+                       "rules/30-preconditions.yaml:12:7: [error] 'task.count' is int, but '0' is str (CAT029)"),
+    "CAT030": CodeInfo("rules/domain.yaml lists a domain fact twice.",
+                       "rules/domain.yaml:40:9: [error] domain fact D7 is listed twice (CAT030)"),
+    "CAT031": CodeInfo("The pipeline lists a stage, phase or scenario twice.",
+                       "rules/pipeline.yaml:20:9: [error] phase 'system' is listed twice (CAT031)"),
+    "CAT040": CodeInfo("A domain fact is cited by nothing in the catalogue (warning).",
+                       "rules/domain.yaml:120:5: [warning] domain fact D26 is cited by no service, rule or pipeline entry (CAT040)"),
+    # requests
+    "REQ001": CodeInfo("The request does not have the right shape: an unknown or missing field, a wrong type or value.",
+                       "request.yaml:3:1: [error] unknown field 'varaint' (REQ001)"),
+    "REQ010": CodeInfo("The request names a service the catalogue does not have.",
+                       "request.yaml:2:10: [error] unknown service 'eekonomy' (REQ010)"),
+    "REQ011": CodeInfo("The request names a variant the service does not have.",
+                       "request.yaml:3:10: [error] 'smart' is not a variant of Visma Lön Smart (REQ011)"),
+    "REQ012": CodeInfo("The request selects a task the agency does not have.",
+                       "request.yaml:4:7: [error] the agency has no task 'T-9' for this customer (REQ012)"),
+    "REQ013": CodeInfo("The request gives a setting the service does not have, or a value it does not allow.",
+                       "request.yaml:8:3: [error] 'robots' is not a value of time_registration (REQ013)"),
+    "REQ014": CodeInfo("A subscription lists an add-on its service does not have.",
+                       "request.yaml:15:17: [error] Visma eEkonomi has no add-on 'lon_direct' (REQ014)"),
+    "REQ015": CodeInfo("An agreement period no service has.",
+                       "request.yaml:7:19: [error] 6 months is not an agreement period of any service (REQ015)"),
+    "REQ016": CodeInfo("The agency lists software the catalogue does not know.",
+                       "request.yaml:30:11: [error] unknown software 'advisor_conect' (REQ016)"),
+    "REQ017": CodeInfo("The customer has subscriptions but is said not to be a Spcs customer.",
+                       "request.yaml:11:3: [error] a customer with subscriptions is a Spcs customer (REQ017)"),
+    "REQ018": CodeInfo("A subscription or collaboration is listed twice.",
+                       "request.yaml:20:7: [error] two subscriptions of 'eekonomi' (REQ018)"),
+    # the engine
+    "ENG001": CodeInfo("durable-rules failed inside a rule action: a bug.",
+                       "<engine>: [error] a rule action failed: ... (ENG001)"),
+    "ENG002": CodeInfo("Two rules decided the same fact differently for this request.",
+                       "rules/20-defaults.yaml: [error] rules 'a' and 'b' both decide invoice_recipient, as 'customer' and 'agency' (ENG002)"),
+    # analysis
+    "ANA001": CodeInfo("Two rules decide the same fact differently on some request (an overlap).",
+                       "rules/20-defaults.yaml:16:5: [error] rules 'default-recipient-subscriber' and 'default-recipient-agency' both decide invoice_recipient ... (e.g. activate lon_smart/start, subscriber) (ANA001)"),
+    "ANA002": CodeInfo("One rule says no approval is needed and another requires it, on some request.",
+                       "rules/40-activation.yaml:120:5: [error] rule 'a' says no approval is needed, but 'b' requires the customer's approval (e.g. ...) (ANA002)"),
+    "ANA003": CodeInfo("A rule rejects a value that another rule defaulted.",
+                       "rules/30-preconditions.yaml:105:5: [error] rule 'reject-recipient-not-allowed' rejects the invoice_recipient that rule 'default-recipient-subscriber' defaulted (e.g. ...) (ANA003)"),
+    "ANA004": CodeInfo("A gap: an activation no scenario covers, or a request no rule decides anything on.",
+                       "rules/10-scenarios.yaml:3:5: [error] no scenario rule covers activate of eekonomi (e.g. activate eekonomi/start, new customer) (ANA004)"),
+    "ANA005": CodeInfo("A rule matches no request of the catalogue's space (warning).",
+                       "rules/60-ending.yaml:50:5: [warning] rule 'x' matches no request of the catalogue's space (ANA005)"),
+    "ANA006": CodeInfo("A rule's steps never show: every request it matches is rejected (warning).",
+                       "rules/40-activation.yaml:60:5: [warning] the steps of rule 'x' never show: every request it matches is rejected (ANA006)"),
+    "ANA007": CodeInfo("A rule reads a fact no request carries (warning).",
+                       "rules/40-activation.yaml:60:5: [warning] rule 'x' reads settings.time_registration, which no request carries (ANA007)"),
+    "ANA008": CodeInfo("Facts no rule reads (a note: never fails a run).",
+                       "rules/: [note] facts no rule reads: agency.name (ANA008)"),
+    # test cases
+    "CASE001": CodeInfo("A scenario test case file does not have the right shape.",
+                        "tests/scenarios/x.yaml:2:1: [error] unknown field 'expected' (CASE001)"),
+}
+
+
+def codes_page() -> str:
+    lines = ["<!-- Generated by `collab docs` from engine/codes.py. -->", "",
+             "# Diagnostic codes", "",
+             "Every problem is reported as `file:line:column: [severity] message (CODE)` with a "
+             "hint. Codes are stable: scripts may rely on them.", "",
+             "| code | meaning | example |", "|---|---|---|"]
+    for code, info in CODES.items():
+        example = info.example.replace("|", "\\|")
+        lines.append(f"| {code} | {info.meaning} | `{example}` |")
+    return "\n".join(lines) + "\n"
