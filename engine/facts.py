@@ -67,11 +67,16 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     _spec("current.name", str, "The name of the variant the customer has now."),
     _spec("current.paying", bool, "The customer's current variant is paid for."),
     _spec("current.continue_alone", bool, "A customer can keep its current variant alone."),
+    _spec("current.customer_access", bool, "The customer works in its current variant."),
     _spec("change", str, "From the current variant to the one asked for: upgrade, downgrade, "
           "sideways (neither contains the other) or same.", CHANGES),
     _spec("invoice_recipient", str, "Who pays: agency or customer.", RECIPIENTS, settable=True),
     _spec("agreement_period", int, "The agreement period asked for, in months.", PERIODS,
           settable=True),
+    _spec("agreement_period_changes", bool, "The period asked for differs from the current one "
+          "(the collaboration's, else the subscription's); absent when either is unknown."),
+    _spec("invoice_recipient_changes", bool, "The invoice recipient asked for differs from the "
+          "collaboration's; absent when either is unknown."),
     _spec("customer.name", str, "The customer's name."),
     _spec("customer.spcs_customer", bool, "The customer is already a Visma Spcs customer."),
     _spec("customer.in_advisor", bool, "The agency has added the customer in Advisor."),
@@ -189,11 +194,18 @@ def derive(catalogue: Catalogue, request: Request, decided: dict[str, Scalar]) -
         put("current.name", current.name)
         put("current.paying", current.paying)
         put("current.continue_alone", current.continue_alone)
+        put("current.customer_access", current.customer_access)
         if target is not None:
             put("change", change_kind(current, target))
 
     put("invoice_recipient", recipient)
     put("agreement_period", period)
+    current_period = (ours.agreement_period if ours else None) or (
+        subscription.agreement_period if subscription else None)
+    if period is not None and current_period is not None:
+        put("agreement_period_changes", period != current_period)
+    if recipient is not None and ours is not None and ours.invoice_recipient is not None:
+        put("invoice_recipient_changes", recipient != ours.invoice_recipient)
     for setting_id, value in request.settings.items():
         put(SETTING_PREFIX + setting_id, value)
 

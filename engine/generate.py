@@ -151,6 +151,17 @@ def _vary_customer_pays_collaboration(r: Request, service: Service) -> None:
             collaboration["invoice_recipient"] = "customer"
 
 
+def _vary_vague_collaboration(r: Request, service: Service) -> None:
+    """Activations meet an unlinked collaboration of ours; edits one whose variant is not known."""
+    customer = r["customer"]
+    if r["operation"] in ("activate", "accept_invitation"):
+        customer.setdefault("collaborations", []).append(
+            {"agency": AGENCY_ID, "service": service.id, "linked": False})
+    for collaboration in customer.get("collaborations", []):
+        if collaboration["agency"] == AGENCY_ID:
+            collaboration.pop("variant", None)
+
+
 def _vary_other_collaboration(r: Request, service: Service) -> None:
     r["customer"].setdefault("collaborations", []).append(
         {"agency": AGENCY_ID, "service": "ekonomioversikt" if service.id != "ekonomioversikt"
@@ -175,6 +186,7 @@ VARIATIONS: dict[str, Callable[[Request, Service], None]] = {
     "used_before_no_login": _vary_used_before_no_login,
     "flip_collaboration": _vary_flip_collaboration,
     "customer_pays_collaboration": _vary_customer_pays_collaboration,
+    "vague_collaboration": _vary_vague_collaboration,
 }
 
 
