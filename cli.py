@@ -102,9 +102,11 @@ def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("catalogue_dir", metavar="DIR", required=False,
                 type=click.Path(path_type=Path, file_okay=False))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]),
-              default="text", show_default=True,
-              help="text for people, json for tools, github for workflow annotations.")
+@click.option("--format", "output_format",
+              type=click.Choice(["text", "json", "github", "sarif"]), default="text",
+              show_default=True,
+              help="text for people, json for tools, github for workflow annotations, sarif "
+              "for code scanning.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (notes never fail).")
 @click.option("--no-analysis", is_flag=True,
               help="Skip the static analysis of the rules (contradictions, gaps, dead rules).")
@@ -113,7 +115,12 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
              no_analysis: bool) -> None:
     """Check the catalogue in DIR (default: the shipped one) and report every problem."""
     from engine import default_catalogue_dir, validate_catalogue
-    from engine.render import diagnostics_github, diagnostics_json, diagnostics_text
+    from engine.render import (
+        diagnostics_github,
+        diagnostics_json,
+        diagnostics_sarif,
+        diagnostics_text,
+    )
 
     root = catalogue_dir if catalogue_dir is not None else default_catalogue_dir()
     if not root.is_dir():
@@ -122,7 +129,8 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
         raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
                                      "name the folder that holds services/ and rules/")])
     catalogue, problems = validate_catalogue(root, analysis=not no_analysis)
-    render = {"json": diagnostics_json, "github": diagnostics_github}.get(
+    render = {"json": diagnostics_json, "github": diagnostics_github,
+              "sarif": diagnostics_sarif}.get(
         output_format, diagnostics_text)
     click.echo(render(problems), nl=False)
     errors = [p for p in problems if p.severity.value == "error"]

@@ -63,6 +63,13 @@ def diagnostics_text(diagnostics: list[Diagnostic]) -> str:
     return "".join(d.render() + "\n" for d in diagnostics)
 
 
+def _with_hint(d: Diagnostic) -> str:
+    if not d.hint:
+        return d.message
+    stop = "" if d.message.endswith((".", "?", "!")) else "."
+    return f"{d.message}{stop} Hint: {d.hint}"
+
+
 def diagnostics_json(diagnostics: list[Diagnostic]) -> str:
     errors = sum(1 for d in diagnostics if d.severity.value == "error")
     warnings = sum(1 for d in diagnostics if d.severity.value == "warning")
@@ -75,11 +82,42 @@ def diagnostics_json(diagnostics: list[Diagnostic]) -> str:
     })
 
 
+def diagnostics_sarif(diagnostics: list[Diagnostic]) -> str:
+    """SARIF 2.1.0, for code-scanning dashboards."""
+    from engine.codes import CODES
+
+    used = sorted({d.code for d in diagnostics})
+    level = {"error": "error", "warning": "warning", "note": "note"}
+    results = []
+    for d in diagnostics:
+        location: dict[str, Any] = {"artifactLocation": {"uri": d.file}}
+        if d.line:
+            location["region"] = {"startLine": d.line, "startColumn": d.column or 1}
+        results.append({
+            "ruleId": d.code,
+            "level": level[d.severity.value],
+            "message": {"text": _with_hint(d)},
+            "locations": [{"physicalLocation": location}],
+        })
+    return to_json({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "collab",
+                "rules": [{"id": code, "shortDescription": {
+                    "text": CODES[code].meaning if code in CODES else code}} for code in used],
+            }},
+            "results": results,
+        }],
+    })
+
+
 def diagnostics_github(diagnostics: list[Diagnostic]) -> str:
     """GitHub Actions workflow commands: annotations on the pull request's lines."""
     lines = []
     for d in diagnostics:
-        message = d.message + (f" Hint: {d.hint}" if d.hint else "")
+        message = _with_hint(d)
         message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         level = "notice" if d.severity.value == "note" else d.severity.value
         lines.append(f"::{level} file={d.file},line={d.line or 1},col={d.column or 1},"
