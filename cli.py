@@ -110,9 +110,12 @@ def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> 
 @click.option("--strict", is_flag=True, help="Fail on warnings too (notes never fail).")
 @click.option("--no-analysis", is_flag=True,
               help="Skip the static analysis of the rules (contradictions, gaps, dead rules).")
+@click.option("--no-cache", is_flag=True,
+              help="Analyse even a catalogue analysed before (the cache is in ~/.cache/collab, "
+              "or $COLLAB_CACHE_DIR).")
 @handles_errors
 def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
-             no_analysis: bool) -> None:
+             no_analysis: bool, no_cache: bool) -> None:
     """Check the catalogue in DIR (default: the shipped one) and report every problem."""
     from engine import default_catalogue_dir, validate_catalogue
     from engine.render import (
@@ -128,7 +131,8 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
 
         raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
                                      "name the folder that holds services/ and rules/")])
-    catalogue, problems = validate_catalogue(root, analysis=not no_analysis)
+    catalogue, problems = validate_catalogue(root, analysis=not no_analysis,
+                                             cache=not no_cache)
     render = {"json": diagnostics_json, "github": diagnostics_github,
               "sarif": diagnostics_sarif}.get(
         output_format, diagnostics_text)
@@ -203,6 +207,8 @@ def docs(catalogue_dir: Path | None, out_dir: Path, check: bool) -> None:
 
 def write_files(files: dict[str, str], out_dir: Path, check: bool, command: str) -> None:
     """Write each file atomically, or with check, exit 1 naming the stale ones."""
+    from engine.files import write_atomic
+
     stale = []
     for name, text in files.items():
         path = out_dir / name
@@ -210,10 +216,7 @@ def write_files(files: dict[str, str], out_dir: Path, check: bool, command: str)
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(name)
             continue
-        out_dir.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)  # atomic: never a half-written file where a good one was
+        write_atomic(path, text)  # never a half-written file where a good one was
         click.echo(f"wrote {path}")
     if stale:
         click.echo(f"stale in {out_dir}: {', '.join(stale)}; run `{command}`", err=True)

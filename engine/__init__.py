@@ -66,17 +66,26 @@ def load_catalogue(root: str | Path | None = None) -> Catalogue:
     return _load_catalogue(Path(root) if root is not None else default_catalogue_dir())
 
 
-def validate_catalogue(root: str | Path | None = None,
-                       analysis: bool = True) -> tuple[Catalogue | None, list[Diagnostic]]:
+def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
+                       cache: bool = False) -> tuple[Catalogue | None, list[Diagnostic]]:
     """Every problem of the catalogue at ``root``: files, shapes, references, then (when
-    those are clean and ``analysis`` is on) the static analysis of the rules."""
+    those are clean and ``analysis`` is on) the static analysis of the rules.
+
+    With ``cache``, the analysis of a catalogue seen before is read from disk (engine.cache).
+    """
     catalogue, problems = check_catalogue(
         Path(root) if root is not None else default_catalogue_dir())
     if catalogue is not None and analysis and not any(
             p.severity.value == "error" for p in problems):
         from engine.analyse import analyse
+        from engine.cache import read_analysis, write_analysis
 
-        problems = sorted(problems + analyse(catalogue))
+        found = read_analysis(catalogue) if cache else None
+        if found is None:
+            found = analyse(catalogue)
+            if cache:
+                write_analysis(catalogue, found)
+        problems = sorted(problems + found)
     return catalogue, problems
 
 

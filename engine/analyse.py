@@ -24,10 +24,10 @@ from typing import Any
 from engine.catalogue import Catalogue, PlacedRule
 from engine.compile import compile_catalogue, may_match
 from engine.errors import Diagnostic, EngineError, Severity
-from engine.evaluate import python_matcher, trace
+from engine.evaluate import Evaluation, python_matcher, trace
 from engine.facts import FACTS, SETTING_PREFIX
 from engine.generate import corpus
-from engine.models import FromFact, Plan, When
+from engine.models import FromFact, Request, When
 from engine.validate import PLACEHOLDER, parse_request
 
 
@@ -89,28 +89,23 @@ def rules_by_operation(catalogue: Catalogue) -> dict[str, set[str]]:
     return reached
 
 
-def _may_concern(when: When, service: str) -> bool:
-    test = when.tests.get("service.id")
-    if isinstance(test, str):
-        return test == service
-    if isinstance(test, list):
-        return service in test
-    return True
-
-
 def analyse(catalogue: Catalogue) -> list[Diagnostic]:
     compiled = compile_catalogue(catalogue)
     tally = _Tally()
     findings: dict[tuple[str, ...], tuple[PlacedRule, str, str, str, Severity]] = {}
 
     def find(key: tuple[str, ...], placed: PlacedRule, code: str, message: str, hint: str,
-             example: str, severity: Severity = Severity.ERROR) -> None:
+             example: str | dict[str, Any], severity: Severity = Severity.ERROR) -> None:
         if key not in findings:
+            if isinstance(example, dict):  # summarised only when it is shown
+                example = summarise(example)
             findings[key] = (placed, code, f"{message} (e.g. {example})", hint, severity)
 
     for data in corpus(catalogue):
-        request = parse_request(data, catalogue, "<generated>")
-        example = summarise(data)
+        # generated from the catalogue itself, so valid by construction (tests/test_match.py
+        # checks a slice against every request check)
+        request = Request.model_validate(data)
+        example = data
         try:
             evaluation = trace(compiled, request, python_matcher)
         except EngineError as error:
@@ -119,23 +114,22 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
             find(("ANA001", text.split(",")[0]), first, "ANA001", text,
                  "make their conditions exclude each other", example)
             continue
-        plan, matched = evaluation.plan, evaluation.matched
-        _check_plan(catalogue, plan, matched, example, find)
+        matched, outcome = evaluation.matched, evaluation.outcome
+        _check_evaluation(catalogue, evaluation, example, find)
         for placed in matched:
             tally.matched[placed.rule.id] += 1
-            if plan.outcome != "rejected" or not placed.rule.then.steps:
+            if outcome != "rejected" or not placed.rule.then.steps:
                 tally.visible[placed.rule.id] += 1
         seen = tally.facts_seen.setdefault((data["operation"], data["service"]), set())
         for stage in evaluation.stages:
-            seen |= set(stage.facts)
+            seen.update(stage.facts)
 
     read_somewhere: set[str] = set()
     consistent = not findings  # reachability is only meaningful once overlaps and gaps are fixed
     for placed in catalogue.rules if consistent else ():
         rule_id = placed.rule.id
         carried = set().union(*(names for (operation, service), names in tally.facts_seen.items()
-                                if may_match(placed.rule.when, operation)
-                                and _may_concern(placed.rule.when, service)))
+                                if may_match(placed.rule.when, operation, service)))
         unseen = sorted(name for name in facts_read(placed.rule.when) if name not in carried)
         if unseen:
             find(("ANA007", rule_id), placed, "ANA007",
@@ -161,17 +155,19 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
     return sorted(diagnostics)
 
 
-def _check_plan(catalogue: Catalogue, plan: Plan, matched: list[PlacedRule], example: str,
-                find: Any) -> None:
+def _check_evaluation(catalogue: Catalogue, evaluation: Evaluation, example: dict[str, Any],
+                      find: Any) -> None:
+    matched, outcome = evaluation.matched, evaluation.outcome
+    operation, service = evaluation.request.operation, evaluation.request.service
     by_id = {p.rule.id: p for p in matched}
     ready = [p for p in matched if p.rule.then.outcome == "ready"]
     waiting = [p for p in matched if p.rule.then.outcome == "awaits_customer"]
-    if ready and waiting and plan.outcome != "rejected":
+    if ready and waiting and outcome != "rejected":
         find(("ANA002", ready[0].rule.id, waiting[0].rule.id), ready[0], "ANA002",
              f"rule '{ready[0].rule.id}' says no approval is needed, but "
              f"'{waiting[0].rule.id}' requires the customer's approval",
              "make their conditions exclude each other", example)
-    defaulted = {d.fact: d.rule for d in plan.decisions
+    defaulted = {d.fact: d.rule for d in evaluation.decisions
                  if d.fact != "scenario" and d.rule in by_id}
     for placed in matched:
         if placed.rule.then.reject is None:
@@ -182,16 +178,16 @@ def _check_plan(catalogue: Catalogue, plan: Plan, matched: list[PlacedRule], exa
                  f"rule '{placed.rule.id}' rejects the {fact} that rule '{giver.rule.id}' "
                  "defaulted", f"restrict '{giver.rule.id}' to values '{placed.rule.id}' accepts",
                  example)
-    starts = plan.operation in ("activate", "accept_invitation")
-    if starts and plan.scenario is None and plan.outcome != "rejected":
+    starts = operation in ("activate", "accept_invitation")
+    if starts and "scenario" not in evaluation.facts and outcome != "rejected":
         placed = catalogue.stage_rules(catalogue.pipeline.stages[0].id)[0]
-        find(("ANA004", plan.operation, plan.service.id), placed, "ANA004",
-             f"no scenario rule covers {plan.operation} of {plan.service.id}",
+        find(("ANA004", operation, service), placed, "ANA004",
+             f"no scenario rule covers {operation} of {service}",
              "add a scenario rule for it", example)
-    if plan.outcome != "rejected" and not plan.steps:
+    if outcome != "rejected" and not any(p.rule.then.steps for p in matched):
         placed = catalogue.rules[-1]
-        find(("ANA004", plan.operation, plan.service.id, "steps"), placed, "ANA004",
-             f"no rule decides anything on {plan.operation} of {plan.service.id}: "
+        find(("ANA004", operation, service, "steps"), placed, "ANA004",
+             f"no rule decides anything on {operation} of {service}: "
              "the plan has no steps", "add a rule with steps (or a rejection) for it", example)
 
 

@@ -23,10 +23,11 @@ class CompiledStage:
     ruleset: str  # the durable-rules ruleset name, unique per catalogue content
     conditions: dict[str, dict[str, Any]]  # rule id -> durable-rules condition
     predicates: tuple[tuple[str, Predicate], ...]  # rule id -> the same condition in Python
-    by_operation: dict[str, tuple[tuple[str, Predicate], ...]]  # only rules that can match it
+    # (operation, service) -> only the rules that can match such a request
+    by_request: dict[tuple[str, str], tuple[tuple[str, Predicate], ...]]
 
-    def candidates(self, operation: str) -> tuple[tuple[str, Predicate], ...]:
-        return self.by_operation.get(operation, self.predicates)
+    def candidates(self, operation: str, service: str) -> tuple[tuple[str, Predicate], ...]:
+        return self.by_request.get((operation, service), self.predicates)
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,20 @@ def condition(when: When) -> list[dict[str, Any]]:
     return terms
 
 
-def may_match(when: When, operation: str) -> bool:
-    """False when ``when`` requires another operation: an index, so most rules are skipped."""
-    test = when.tests.get("operation")
+def _admits(when: When, fact: str, value: str) -> bool:
+    test = when.tests.get(fact)
     if isinstance(test, str):
-        return test == operation
+        return test == value
     if isinstance(test, list):
-        return operation in test
+        return value in test
     return True
+
+
+def may_match(when: When, operation: str, service: str | None = None) -> bool:
+    """False when ``when`` requires another operation (or service): an index, so that most
+    rules are skipped without testing them."""
+    return _admits(when, "operation", operation) and (
+        service is None or _admits(when, "service.id", service))
 
 
 def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
@@ -95,11 +102,13 @@ def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
         }
         placed_rules = catalogue.stage_rules(stage.id)
         predicates = tuple((placed.rule.id, predicate(placed.rule.when)) for placed in placed_rules)
-        by_operation = {
-            operation: tuple(pair for pair, placed in zip(predicates, placed_rules, strict=True)
-                             if may_match(placed.rule.when, operation))
+        by_request = {
+            (operation, service): tuple(
+                pair for pair, placed in zip(predicates, placed_rules, strict=True)
+                if may_match(placed.rule.when, operation, service))
             for operation in Operation.__args__  # type: ignore[attr-defined]
+            for service in catalogue.services
         }
         stages.append(CompiledStage(stage.id, f"{stage.id}-{catalogue.digest[:16]}", conditions,
-                                    predicates, by_operation))
+                                    predicates, by_request))
     return CompiledCatalogue(catalogue, tuple(stages))

@@ -24,12 +24,13 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from engine.catalogue import Catalogue, PlacedRule
 from engine.compile import ANCHOR, CompiledCatalogue, CompiledStage
 from engine.errors import Diagnostic, EngineError
-from engine.facts import derive, nest
+from engine.facts import nest, request_facts, with_decisions
 from engine.models import (
     OUTCOME_PRECEDENCE,
     Decision,
@@ -140,7 +141,8 @@ def durable_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
 def python_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
                    facts: dict[str, Any]) -> set[str]:
     """The same answer from engine.match, without durable-rules (analysis, floor)."""
-    return {rule_id for rule_id, check in stage.candidates(facts["operation"]) if check(facts)}
+    candidates = stage.candidates(facts["operation"], facts["service.id"])
+    return {rule_id for rule_id, check in candidates if check(facts)}
 
 
 @dataclass(frozen=True)
@@ -154,12 +156,29 @@ class StageTrace:
 
 @dataclass(frozen=True)
 class Evaluation:
-    plan: Plan
+    """What the rules decided for one request; the Plan is built from it when asked for."""
+
+    catalogue: Catalogue
+    request: Request
+    facts: dict[str, Any]  # the final facts, with every decision applied
+    decisions: tuple[Decision, ...]
     stages: tuple[StageTrace, ...]
 
     @property
     def matched(self) -> list[PlacedRule]:
         return [placed for stage in self.stages for placed in stage.matched]
+
+    @property
+    def outcome(self) -> Outcome:
+        matched = self.matched
+        outcomes: set[Outcome] = {p.rule.then.outcome for p in matched if p.rule.then.outcome}
+        if any(p.rule.then.reject is not None for p in matched):
+            outcomes.add("rejected")
+        return next((o for o in OUTCOME_PRECEDENCE if o in outcomes), "ready")
+
+    @cached_property
+    def plan(self) -> Plan:
+        return _plan(self)
 
 
 def evaluate(compiled: CompiledCatalogue, request: Request,
@@ -176,7 +195,8 @@ def trace(compiled: CompiledCatalogue, request: Request,
     decisions: list[Decision] = []
     matched: list[PlacedRule] = []
     stages: list[StageTrace] = []
-    facts = derive(catalogue, request, decided)
+    base = request_facts(catalogue, request)
+    facts = with_decisions(catalogue, request, base, decided)
     for stage in compiled.stages:
         fired = match(compiled, stage, facts)
         stage_matched = [p for p in catalogue.stage_rules(stage.stage) if p.rule.id in fired]
@@ -189,8 +209,8 @@ def trace(compiled: CompiledCatalogue, request: Request,
                 _decide(decided, decisions, fact, resolved, placed)
         matched += stage_matched
         if any(placed.rule.then.set for placed in stage_matched):
-            facts = derive(catalogue, request, decided)  # the next stage sees the decisions
-    return Evaluation(_plan(catalogue, request, facts, decisions, matched), tuple(stages))
+            facts = with_decisions(catalogue, request, base, decided)  # the next stage sees the decisions
+    return Evaluation(catalogue, request, facts, tuple(decisions), tuple(stages))
 
 
 def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, value: Scalar,
@@ -206,8 +226,9 @@ def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, va
                               source=placed.rule.source))
 
 
-def _plan(catalogue: Catalogue, request: Request, facts: dict[str, Any],
-          decisions: list[Decision], matched: list[PlacedRule]) -> Plan:
+def _plan(evaluation: Evaluation) -> Plan:
+    catalogue, request, facts = evaluation.catalogue, evaluation.request, evaluation.facts
+    matched = evaluation.matched
     phases = [p.id for p in catalogue.pipeline.phases]
     raw_steps = sorted(
         ((phases.index(step.phase), placed.order, index, placed, step)
@@ -224,10 +245,6 @@ def _plan(catalogue: Catalogue, request: Request, facts: dict[str, Any],
                     source=p.rule.source)
         for p in matched for w in p.rule.then.warnings
     ]
-    outcomes: set[Outcome] = {p.rule.then.outcome for p in matched if p.rule.then.outcome}
-    if rejections:
-        outcomes.add("rejected")
-    outcome: Outcome = next((o for o in OUTCOME_PRECEDENCE if o in outcomes), "ready")
     steps = [] if rejections else [
         PlanStep(number=number, phase=step.phase, actor=step.actor, text=_fill(step.text, facts),
                  rule=placed.rule.id, source=placed.rule.source)
@@ -242,9 +259,9 @@ def _plan(catalogue: Catalogue, request: Request, facts: dict[str, Any],
         service=Ref(id=service.id, name=service.name),
         variant=Ref(id=variant_id, name=service.variant(variant_id).name) if variant_id else None,
         customer=request.customer.name,
-        outcome=outcome,
+        outcome=evaluation.outcome,
         scenario=Ref(id=scenario.id, name=scenario.name) if scenario else None,
-        decisions=decisions,
+        decisions=list(evaluation.decisions),
         steps=steps,
         warnings=warnings,
         rejections=rejections,

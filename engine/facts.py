@@ -9,11 +9,12 @@ YAML rules that read these facts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine.catalogue import Catalogue
-    from engine.models import Request, Scalar, Variant
+    from engine.models import Collaboration, Request, Scalar, Subscription, Variant
 
 #: Value domains: the name of a set of values the catalogue defines.
 OPERATIONS = "operations"
@@ -141,124 +142,163 @@ def _text(names: list[str]) -> str:
     return ", ".join(names)
 
 
+@lru_cache(maxsize=256)
+def _service_facts(catalogue: Catalogue, service_id: str) -> dict[str, Any]:
+    service = catalogue.services[service_id]
+    bundled = [catalogue.services[b].name for b in service.bundles]
+    return {
+        "service.id": service.id,
+        "service.name": service.name,
+        "service.customer_can_invite": service.customer_can_invite,
+        "service.bundles": _text(bundled),
+        "service.bundle_count": len(bundled),
+    }
+
+
+@lru_cache(maxsize=1024)
+def _variant_facts(catalogue: Catalogue, service_id: str, variant_id: str,
+                   prefix: str) -> dict[str, Any]:
+    variant = catalogue.services[service_id].variant(variant_id)
+    facts: dict[str, Any] = {
+        f"{prefix}.name": variant.name,
+        f"{prefix}.paying": variant.paying,
+        f"{prefix}.continue_alone": variant.continue_alone,
+        f"{prefix}.customer_access": variant.customer_access,
+    }
+    if prefix == "variant":
+        facts["variant.id"] = variant.id
+        facts["variant.customer_can_pay"] = "customer" in variant.invoice_recipients
+    else:
+        facts["current.variant"] = variant.id
+    return facts
+
+
 def derive(catalogue: Catalogue, request: Request, decided: dict[str, Scalar]) -> dict[str, Any]:
-    """The flat fact map (dotted names) for ``request``, with the rules' decisions applied."""
-    facts: dict[str, Any] = {}
+    """The flat fact map (dotted names) for ``request``, with the rules' decisions applied.
+
+    Absent values are left out: a rule tests absence with `{present: false}`.
+    """
+    return with_decisions(catalogue, request, request_facts(catalogue, request), decided)
+
+
+def with_decisions(catalogue: Catalogue, request: Request, base: dict[str, Any],
+                   decided: dict[str, Scalar]) -> dict[str, Any]:
+    """``base`` (request_facts) with the facts that the rules' decisions can change.
+
+    Split from request_facts so that an evaluation derives the request's facts once and
+    only these again after each stage that decides something.
+    """
     service = catalogue.services[request.service]
-    customer, agency = request.customer, request.agency
-
-    def put(name: str, value: Any) -> None:
-        if value is not None:
-            facts[name] = value
-
+    ours = _our_collaboration(request)
+    subscription = _subscription(request)
     variant_id = decided.get("variant.id", request.variant)
     recipient = decided.get("invoice_recipient", request.invoice_recipient)
     period = decided.get("agreement_period", request.agreement_period)
-
-    put("operation", request.operation)
-    put("scenario", decided.get("scenario"))
-    put("service.id", service.id)
-    put("service.name", service.name)
-    put("service.customer_can_invite", service.customer_can_invite)
-    bundled = [catalogue.services[b].name for b in service.bundles]
-    put("service.bundles", _text(bundled))
-    put("service.bundle_count", len(bundled))
-
-    subscription = next((s for s in customer.subscriptions if s.service == service.id), None)
-    ours = next((c for c in customer.collaborations
-                 if c.service == service.id and c.agency == agency.id), None)
-
+    facts = dict(base)
+    scenario = decided.get("scenario")
+    if scenario is not None:
+        facts["scenario"] = scenario
     target = service.variant(str(variant_id)) if variant_id is not None else None
     if target is not None:
-        put("variant.id", target.id)
-        put("variant.name", target.name)
-        put("variant.paying", target.paying)
-        put("variant.customer_access", target.customer_access)
-        put("variant.continue_alone", target.continue_alone)
-        put("variant.customer_can_pay", "customer" in target.invoice_recipients)
+        facts.update(_variant_facts(catalogue, service.id, target.id, "variant"))
         if recipient is not None:
-            put("variant.recipient_allowed", recipient in target.invoice_recipients)
+            facts["variant.recipient_allowed"] = recipient in target.invoice_recipients
         if period is not None:
-            put("variant.period_allowed", period in target.agreement_periods)
-        addons = {(s.service, a) for s in customer.subscriptions for a in s.addons}
+            facts["variant.period_allowed"] = period in target.agreement_periods
+        addons = {(s.service, a) for s in request.customer.subscriptions for a in s.addons}
         disabled = [catalogue.services[ref.service].addon(ref.addon).name
                     for ref in target.disables if (ref.service, ref.addon) in addons]
-        put("variant.disabled_addons", _text(disabled))
-        put("variant.disabled_addon_count", len(disabled))
+        facts["variant.disabled_addons"] = _text(disabled)
+        facts["variant.disabled_addon_count"] = len(disabled)
+        current_id = facts.get("current.variant")
+        if current_id is not None:
+            facts["change"] = change_kind(service.variant(current_id), target)
+    if recipient is not None:
+        facts["invoice_recipient"] = recipient
+        if ours is not None and ours.invoice_recipient is not None:
+            facts["invoice_recipient_changes"] = recipient != ours.invoice_recipient
+    if period is not None:
+        facts["agreement_period"] = period
+        current_period = (ours.agreement_period if ours else None) or (
+            subscription.agreement_period if subscription else None)
+        if current_period is not None:
+            facts["agreement_period_changes"] = period != current_period
+    return facts
 
+
+def _subscription(request: Request) -> Subscription | None:
+    return next((s for s in request.customer.subscriptions if s.service == request.service), None)
+
+
+def _our_collaboration(request: Request) -> Collaboration | None:
+    return next((c for c in request.customer.collaborations
+                 if c.service == request.service and c.agency == request.agency.id), None)
+
+
+def request_facts(catalogue: Catalogue, request: Request) -> dict[str, Any]:
+    """The facts that only the request and the catalogue decide (see with_decisions)."""
+    service = catalogue.services[request.service]
+    customer, agency = request.customer, request.agency
+    subscription = _subscription(request)
+    ours = _our_collaboration(request)
+    task = next((t for t in agency.tasks if t.id == request.task), None)
+
+    facts: dict[str, Any] = {"operation": request.operation,
+                             **_service_facts(catalogue, service.id)}
     current_id = (ours.variant if ours and ours.variant else None) or (
         subscription.variant if subscription else None)
-    current = service.variant(current_id) if current_id else None
-    if current is not None:
-        put("current.variant", current.id)
-        put("current.name", current.name)
-        put("current.paying", current.paying)
-        put("current.continue_alone", current.continue_alone)
-        put("current.customer_access", current.customer_access)
-        if target is not None:
-            put("change", change_kind(current, target))
-
-    put("invoice_recipient", recipient)
-    put("agreement_period", period)
-    current_period = (ours.agreement_period if ours else None) or (
-        subscription.agreement_period if subscription else None)
-    if period is not None and current_period is not None:
-        put("agreement_period_changes", period != current_period)
-    if recipient is not None and ours is not None and ours.invoice_recipient is not None:
-        put("invoice_recipient_changes", recipient != ours.invoice_recipient)
+    if current_id is not None:
+        facts.update(_variant_facts(catalogue, service.id, current_id, "current"))
     for setting_id, value in request.settings.items():
-        put(SETTING_PREFIX + setting_id, value)
+        facts[SETTING_PREFIX + setting_id] = value
 
-    put("customer.name", customer.name)
-    put("customer.spcs_customer", customer.spcs_customer)
-    put("customer.in_advisor", customer.in_advisor)
-    put("customer.has_main_contact", customer.main_contact is not None)
-    put("customer.main_contact_email", customer.main_contact.email if customer.main_contact else None)
-    put("customer.login_email", customer.login_email)
-    put("customer.used_service", service.id in customer.used_services)
-    put("customer.has_contact_details", customer.contact_details is not None)
-    put("customer.contact_email",
-        customer.contact_details.email if customer.contact_details else None)
-    put("customer.has_subscription", subscription is not None)
-    if subscription is not None:
-        put("subscription.variant", subscription.variant)
-        put("subscription.agreement_period", subscription.agreement_period)
+    main_contact, details = customer.main_contact, customer.contact_details
+    facts.update({
+        "customer.name": customer.name,
+        "customer.spcs_customer": customer.spcs_customer,
+        "customer.in_advisor": customer.in_advisor,
+        "customer.has_main_contact": main_contact is not None,
+        "customer.main_contact_email": main_contact.email if main_contact else None,
+        "customer.login_email": customer.login_email,
+        "customer.used_service": service.id in customer.used_services,
+        "customer.has_contact_details": details is not None,
+        "customer.contact_email": details.email if details else None,
+        "customer.has_subscription": subscription is not None,
+        "subscription.variant": subscription.variant if subscription else None,
+        "subscription.agreement_period": subscription.agreement_period if subscription else None,
+        "collaboration.exists": ours is not None,
+        "collaboration.linked": ours.linked if ours else None,
+        "collaboration.invoice_recipient": ours.invoice_recipient if ours else None,
+        "collaboration.agreement_period": ours.agreement_period if ours else None,
+    })
 
-    put("collaboration.exists", ours is not None)
-    if ours is not None:
-        put("collaboration.linked", ours.linked)
-        put("collaboration.invoice_recipient", ours.invoice_recipient)
-        put("collaboration.agreement_period", ours.agreement_period)
-
-    others = sorted({catalogue.services[c.service].name for c in customer.collaborations
-                     if c.agency != agency.id})
-    put("other_agency.count", sum(1 for c in customer.collaborations if c.agency != agency.id))
-    put("other_agency.services", _text(others))
-    ours_elsewhere = sorted({catalogue.services[c.service].name for c in customer.collaborations
+    names = catalogue.services
+    others = [c for c in customer.collaborations if c.agency != agency.id]
+    ours_elsewhere = sorted({names[c.service].name for c in customer.collaborations
                              if c.agency == agency.id and c.service != service.id})
-    put("this_agency.other_count", len(ours_elsewhere))
-    put("this_agency.other_services", _text(ours_elsewhere))
-
-    put("task.count", len(agency.tasks))
-    task = next((t for t in agency.tasks if t.id == request.task), None)
-    put("task.selected", task is not None)
+    facts.update({
+        "other_agency.count": len(others),
+        "other_agency.services": _text(sorted({names[c.service].name for c in others})),
+        "this_agency.other_count": len(ours_elsewhere),
+        "this_agency.other_services": _text(ours_elsewhere),
+        "task.count": len(agency.tasks),
+        "task.selected": task is not None,
+    })
     if task is not None:
         people = ([task.responsible] if task.responsible else []) + [
             p for p in task.participants if p != task.responsible]
-        put("task.name", task.name)
-        put("task.people", len(people))
-        put("task.people_names", _text(people))
+        facts.update({"task.name": task.name, "task.people": len(people),
+                      "task.people_names": _text(people)})
 
     missing = [p.description for p in service.prerequisites
                if not any(_meets(request, alt.software, alt.min_version) for alt in p.any_of)]
-    put("prerequisites.met", not missing)
-    put("prerequisites.missing", "; ".join(missing))
-
+    facts["prerequisites.met"] = not missing
+    facts["prerequisites.missing"] = "; ".join(missing)
     if request.ending is not None:
-        put("ending.by", request.ending.by)
-        put("ending.service", request.ending.service)
-    put("agency.name", agency.name)
-    return facts
+        facts["ending.by"] = request.ending.by
+        facts["ending.service"] = request.ending.service
+    facts["agency.name"] = agency.name
+    return {name: value for name, value in facts.items() if value is not None}
 
 
 def _meets(request: Request, software: str, min_version: str | None) -> bool:

@@ -9,7 +9,6 @@ always gives the same corpus.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -237,13 +236,16 @@ def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> I
                 base["settings"] = dict(setting)
             if holders and service.id not in {h["service"] for h in holders}:
                 base["customer"]["spcs_customer"] = True
-                base["customer"].setdefault("subscriptions", []).extend(copy.deepcopy(holders))
+                base["customer"].setdefault("subscriptions", []).extend(holders)  # copied below
             frozen = json.dumps(base)
+            seen: list[Request] = []
             for name in names:
                 request = json.loads(frozen)  # a deep copy, several times faster than deepcopy
                 VARIATIONS[name](request, service)
                 _with_addons(request, catalogue)
-                yield request
+                if request not in seen:  # a variation that changes nothing here adds nothing
+                    seen.append(request)
+                    yield request
 
 
 def _dimensions(variants: list[str], periods: list[int],

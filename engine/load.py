@@ -46,7 +46,11 @@ class Document:
         return Diagnostic(self.name, line, column, code, message, hint)
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's loader where PyYAML was built with it (several times faster), else pure Python.
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):  # type: ignore[valid-type,misc]
     """Safe loader that rejects duplicate keys and records positions."""
 
     def __init__(self, stream: str) -> None:

@@ -67,7 +67,20 @@ def _value_test(test: Scalar | list[Scalar] | Compare) -> Callable[[Any], bool]:
     if not isinstance(test, Compare):
         kind, expected = type(test), test
         return lambda actual: type(actual) is kind and actual == expected
-    return lambda actual: _holds(test, actual)
+    if test.present is not None:
+        present = test.present
+        return lambda actual: (actual is not _ABSENT) is present
+    if test.not_ is not None:
+        kind, unwanted = type(test.not_), test.not_
+        return lambda actual: actual is not _ABSENT and not (type(actual) is kind
+                                                             and actual == unwanted)
+    if test.in_ is not None:
+        allowed = {(type(v), v) for v in test.in_}
+        return lambda actual: (type(actual), actual) in allowed
+    if test.not_in is not None:
+        excluded = {(type(v), v) for v in test.not_in}
+        return lambda actual: actual is not _ABSENT and (type(actual), actual) not in excluded
+    return lambda actual: _holds(test, actual)  # gt, gte, lt, lte: rare
 
 
 def predicate(when: When) -> Predicate:
