@@ -1,0 +1,129 @@
+"""The JSON Schemas in schemas/ help whoever edits the YAML: every field is described and has
+an example that the schema itself accepts, and every catalogue and example file names its
+schema so that an editor (yaml-language-server) completes and checks it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = sorted((ROOT / "schemas").glob("*.schema.json"))
+YAML_FILES = sorted(p for folder in ("services", "rules", "examples")
+                    for p in (ROOT / folder).glob("*.yaml"))
+MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
+
+
+def _load(path: Path) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
+
+
+def _pointer(parts: tuple[str, ...]) -> str:
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _subschemas(node: Any, parts: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """Every schema object in the document with its path, skipping `examples` and `default` values."""
+    if isinstance(node, dict):
+        yield parts, node
+        for key, value in node.items():
+            if key in ("examples", "default", "const", "enum"):
+                continue
+            if key in ("properties", "$defs"):
+                for name, sub in value.items():
+                    yield from _subschemas(sub, (*parts, key, name))
+            else:
+                yield from _subschemas(value, (*parts, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _subschemas(item, (*parts, str(index)))
+
+
+def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(JSON pointer, schema) of every property in the document, in $defs too."""
+    return [(_pointer(parts), node) for parts, node in _subschemas(schema)
+            if len(parts) >= 2 and parts[-2] == "properties"]
+
+
+def _validator(schema: dict[str, Any], pointer: str) -> Draft202012Validator:
+    """A validator for the subschema at ``pointer``, resolving `$ref`s within its document."""
+    registry: Registry[Any] = Registry().with_resource(schema["$id"], Resource.from_contents(schema))
+    return Draft202012Validator({"$ref": schema["$id"] + "#" + pointer}, registry=registry)
+
+
+def test_there_are_schemas() -> None:
+    names = {p.name for p in SCHEMAS}
+    assert {"service.schema.json", "rules.schema.json", "pipeline.schema.json", "domain.schema.json",
+            "request.schema.json", "plan.schema.json"} <= names
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_every_property_has_a_description_and_an_example(path: Path) -> None:
+    schema = _load(path)
+    Draft202012Validator.check_schema(schema)
+    properties = _properties(schema)
+    assert properties, f"{path.name}: no properties found"
+    undescribed = [p for p, s in properties if not str(s.get("description", "")).strip()]
+    without_example = [p for p, s in properties if not s.get("examples")]
+    assert not undescribed, f"{path.name}: properties without a description: {undescribed}"
+    assert not without_example, f"{path.name}: properties without examples: {without_example}"
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_every_example_is_valid(path: Path) -> None:
+    schema = _load(path)
+    invalid = []
+    for parts, node in _subschemas(schema):
+        examples = node.get("examples")
+        if not isinstance(examples, list):
+            continue
+        validator = _validator(schema, _pointer(parts))
+        for example in examples:
+            invalid += [f"{_pointer(parts)}: {example!r}: {error.message}"
+                        for error in validator.iter_errors(example)]
+    assert not invalid, f"{path.name}: examples the schema rejects:\n" + "\n".join(invalid)
+
+
+def _schema_of(path: Path) -> Path | None:
+    """The schema file named by the modeline within the first 3 lines of ``path``, if any."""
+    for line in path.read_text(encoding="utf-8").splitlines()[:3]:
+        match = MODELINE.match(line)
+        if match:
+            return (path.parent / match.group(1)).resolve()
+    return None
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_yaml_file_names_an_existing_schema(path: Path) -> None:
+    schema = _schema_of(path)
+    assert schema is not None, (
+        f"{path.relative_to(ROOT)}: start it with `# yaml-language-server: $schema=../schemas/...`")
+    assert schema.parent == ROOT / "schemas" and schema.is_file(), (
+        f"{path.relative_to(ROOT)}: its $schema is not a file in schemas/: {schema}")
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_yaml_file_is_valid_against_its_schema(path: Path) -> None:
+    """What an editor would flag: the shipped files pass the schema they name."""
+    schema_path = _schema_of(path)
+    if schema_path is None or not schema_path.is_file():
+        pytest.skip("names no schema (reported by the test above)")
+    schema = _load(schema_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+              for e in _validator(schema, "").iter_errors(data)]
+    assert not errors, f"{path.relative_to(ROOT)} against {schema_path.name}:\n" + "\n".join(errors)
+
+
+def test_yaml_files_are_found() -> None:
+    folders = {p.parent.name for p in YAML_FILES}
+    assert folders == {"services", "rules", "examples"}
