@@ -44,6 +44,7 @@ __all__ = [
     "Request",
     "RequestError",
     "check_catalogue",
+    "compiled_catalogue",
     "default_catalogue_dir",
     "load_catalogue",
     "load_request",
@@ -95,7 +96,8 @@ def load_request(path: str | Path, catalogue: Catalogue) -> Request:
 
 
 @lru_cache(maxsize=8)
-def _compiled(catalogue: Catalogue) -> CompiledCatalogue:
+def compiled_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
+    """``catalogue`` compiled into rulesets, once per catalogue per process."""
     return compile_catalogue(catalogue)
 
 
@@ -103,4 +105,4 @@ def plan(catalogue: Catalogue, request: Request | dict[str, Any]) -> Plan:
     """The plan for ``request`` (a Request, or plain data to be checked first)."""
     if not isinstance(request, Request):
         request = parse_request(request, catalogue)
-    return evaluate(_compiled(catalogue), request)
+    return evaluate(compiled_catalogue(catalogue), request)

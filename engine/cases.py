@@ -1,4 +1,4 @@
-"""Test cases as data: a request and the plan it must give.
+"""Test cases as data: a request and the plan it must give (`collab test`, pytest).
 
 A case file (tests/scenarios/*.yaml) reads::
 
@@ -11,6 +11,8 @@ A case file (tests/scenarios/*.yaml) reads::
       decisions: {invoice_recipient: agency}
       steps:                       # every step, in order: actor: rule id
         - agency: activate-spcs-customer
+      steps_include:               # or: these steps in this order, others may come between
+        - customer: approve-activation
       warnings: [DATA_LOSS]        # every warning code, in order
       rejections: [INVOICE_RECIPIENT_NOT_ALLOWED]
 
@@ -19,32 +21,56 @@ Keys left out of `expect` are not checked; a list given is compared whole.
 
 from __future__ import annotations
 
+import difflib
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, model_validator
 
 from engine.catalogue import Catalogue
-from engine.errors import CollabError
+from engine.compile import CompiledCatalogue
+from engine.errors import CollabError, Diagnostic, InputError, display_path
+from engine.evaluate import trace
 from engine.load import Document, load_document
 from engine.models import Actor, Code, Model, Outcome, Plan, Request, RuleId, Scalar, Text
 from engine.validate import request_from_document, validate_model
 
+CASE_SUFFIXES = (".yaml", ".yml")
+
 
 class Expectation(Model):
-    outcome: Outcome | None = None
-    scenario: str | None = None
-    decisions: dict[str, Scalar] | None = None
+    """What the plan must show; a key left out is not checked."""
+
+    outcome: Outcome | None = Field(None, description="The plan's outcome.", examples=["rejected"])
+    scenario: str | None = Field(None, description="The scenario id.", examples=["spcs_customer"])
+    decisions: dict[str, Scalar] | None = Field(
+        None, description="Every default the rules decided (besides the scenario).",
+        examples=[{"invoice_recipient": "agency"}])
     steps: list[dict[Actor, RuleId]] | None = Field(
-        None, description="Every step in order, each written `actor: rule-id`.")
-    warnings: list[Code] | None = None
-    rejections: list[Code] | None = None
+        None, description="Every step in order, each written `actor: rule-id`.",
+        examples=[[{"agency": "activate-spcs-customer"}]])
+    steps_include: list[dict[Actor, RuleId]] | None = Field(
+        None, description="These steps in this order; other steps may come between them.",
+        examples=[[{"customer": "approve-activation"}]])
+    warnings: list[Code] | None = Field(None, description="Every warning code, in order.",
+                                        examples=[["DATA_LOSS"]])
+    rejections: list[Code] | None = Field(None, description="Every rejection code, in order.",
+                                          examples=[["INVOICE_RECIPIENT_NOT_ALLOWED"]])
 
 
 class Case(Model):
-    description: Text
-    request: dict[str, Any] | None = None
-    request_file: str | None = None
+    """A test case: a request and what its plan must show."""
+
+    description: Text = Field(description="What the case shows, with its D-facts.",
+                              examples=["D4 - Lön Smart Start: only the agency pays"])
+    request: dict[str, Any] | None = Field(None, description="The request, written inline.")
+    request_file: str | None = Field(None, description="Or: a request file, relative to this one.",
+                                     examples=["../../examples/activate-eekonomi-smart.yaml"])
     expect: Expectation
 
     @model_validator(mode="after")
@@ -74,39 +100,210 @@ def case_request(case: Case, document: Document, catalogue: Catalogue) -> Reques
 
 def actual(plan: Plan) -> dict[str, Any]:
     """The plan in the shape of an Expectation."""
+    steps = [{s.actor: s.rule} for s in plan.steps]
     return {
         "outcome": plan.outcome,
         "scenario": plan.scenario.id if plan.scenario else None,
         "decisions": {d.fact: d.value for d in plan.decisions if d.fact != "scenario"},
-        "steps": [{s.actor: s.rule} for s in plan.steps],
+        "steps": steps,
+        "steps_include": steps,
         "warnings": [w.code for w in plan.warnings],
         "rejections": [r.code for r in plan.rejections],
     }
 
 
+def _step_lines(steps: list[dict[str, str]]) -> list[str]:
+    return [f"{actor}: {rule}" for step in steps for actor, rule in step.items()]
+
+
+def _is_subsequence(wanted: list[str], got: list[str]) -> bool:
+    remaining = iter(got)
+    return all(item in remaining for item in wanted)
+
+
+def _list_diff(wanted: list[str], got: list[str]) -> list[str]:
+    """A readable diff: '-' expected but missing, '+' there but not expected."""
+    return ["    " + line.rstrip() for line in difflib.ndiff(wanted, got)
+            if not line.startswith("?")]
+
+
 def mismatches(expect: Expectation, plan: Plan) -> list[str]:
-    """What differs between the expectation and the plan, one line per difference."""
+    """What differs between the expectation and the plan, each a few readable lines."""
     got = actual(plan)
     problems = []
     for key in Expectation.model_fields:
         wanted = getattr(expect, key)
         if wanted is None:
             continue
-        if key == "steps":
-            wanted = [dict(step) for step in wanted]
-        if wanted != got[key]:
-            problems.append(f"{key}:\n    expected {wanted}\n    actual   {got[key]}")
+        if key in ("steps", "steps_include"):
+            wanted_lines, got_lines = _step_lines(wanted), _step_lines(got[key])
+            holds = (_is_subsequence(wanted_lines, got_lines) if key == "steps_include"
+                     else wanted_lines == got_lines)
+            if not holds:
+                problems.append(f"{key} (- expected, + actual):\n"
+                                + "\n".join(_list_diff(wanted_lines, got_lines)))
+        elif isinstance(wanted, list) and wanted != got[key]:
+            problems.append(f"{key} (- expected, + actual):\n"
+                            + "\n".join(_list_diff(wanted, got[key])))
+        elif wanted != got[key]:
+            problems.append(f"{key}: expected {wanted!r}, actual {got[key]!r}")
     return problems
 
 
-def run_case(path: Path, catalogue: Catalogue) -> tuple[Plan | None, list[str]]:
-    """Run one case file: the plan, and what did not match (empty when it passes)."""
+@dataclass
+class CaseResult:
+    """One case's run: passed, failed (with the differences) or unusable (with diagnostics)."""
+
+    path: Path
+    description: str = ""
+    plan: Plan | None = None
+    fired: tuple[str, ...] = ()  # every rule that matched, in stage order
+    failures: list[str] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return "error" if self.errors else "fail" if self.failures else "pass"
+
+
+def run_case(path: Path, catalogue: Catalogue,
+             compiled: CompiledCatalogue | None = None) -> CaseResult:
+    """Run one case file against ``catalogue``."""
+    from engine import compiled_catalogue
+
+    started = time.perf_counter()
+    result = CaseResult(path)
     try:
         case, document = load_case(path)
+        result.description = case.description
         request = case_request(case, document, catalogue)
     except CollabError as error:
-        return None, [d.render() for d in error.diagnostics]
-    from engine import plan as make_plan
+        result.errors = error.diagnostics
+        return result
+    evaluation = trace(compiled or compiled_catalogue(catalogue), request)
+    result.plan = evaluation.plan
+    result.fired = tuple(p.rule.id for p in evaluation.matched)
+    result.failures = mismatches(case.expect, evaluation.plan)
+    result.seconds = time.perf_counter() - started
+    return result
 
-    result = make_plan(catalogue, request)
-    return result, mismatches(case.expect, result)
+
+def case_files(paths: Iterable[Path]) -> list[Path]:
+    """The case files named, or found (recursively) in the folders named, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES and p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError([Diagnostic(display_path(path), 0, 0, "IO001", "no such file or folder",
+                                         "name case files or folders that hold them")])
+    if not found:
+        raise InputError([Diagnostic(", ".join(display_path(p) for p in paths) or ".", 0, 0,
+                                     "CASE002", "no test cases found",
+                                     "name YAML case files, or folders that hold them")])
+    return found
+
+
+def run_cases(paths: Iterable[Path], catalogue: Catalogue) -> list[CaseResult]:
+    from engine import compiled_catalogue
+
+    compiled = compiled_catalogue(catalogue)
+    return [run_case(path, catalogue, compiled) for path in case_files(paths)]
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def results_text(results: list[CaseResult]) -> str:
+    lines = []
+    for result in results:
+        name = display_path(result.path)
+        if result.status == "error":
+            lines.append(f"ERROR {name}")
+            lines += ["    " + d.render().replace("\n", "\n    ") for d in result.errors]
+        elif result.status == "fail":
+            lines.append(f"FAIL  {name}: {result.description}")
+            lines += ["  " + problem.replace("\n", "\n  ") for problem in result.failures]
+    counts = Counter(r.status for r in results)
+    lines.append(f"{len(results)} case(s): {counts['pass']} passed, {counts['fail']} failed, "
+                 f"{counts['error']} unusable")
+    return "\n".join(lines) + "\n"
+
+
+def results_json(results: list[CaseResult]) -> dict[str, Any]:
+    counts = Counter(r.status for r in results)
+    return {
+        "passed": counts["pass"], "failed": counts["fail"], "unusable": counts["error"],
+        "cases": [{"file": display_path(r.path), "description": r.description,
+                   "status": r.status, "failures": r.failures,
+                   "errors": [d.as_dict() for d in r.errors], "rules": list(r.fired)}
+                  for r in results],
+    }
+
+
+def results_junit(results: list[CaseResult]) -> str:
+    """JUnit XML, as CI servers read it: one testcase per case file."""
+    counts = Counter(r.status for r in results)
+    suite = ET.Element("testsuite", name="collab", tests=str(len(results)),
+                       failures=str(counts["fail"]), errors=str(counts["error"]),
+                       time=f"{sum(r.seconds for r in results):.3f}")
+    for result in results:
+        case = ET.SubElement(suite, "testcase", classname="collab.cases",
+                             name=display_path(result.path), time=f"{result.seconds:.3f}")
+        if result.status == "fail":
+            failure = ET.SubElement(case, "failure", message=result.description)
+            failure.text = "\n".join(result.failures)
+        elif result.status == "error":
+            error = ET.SubElement(case, "error", message=result.errors[0].message)
+            error.text = "\n".join(d.render() for d in result.errors)
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which rules the cases fired, and which D-facts and variants no case exercises."""
+
+    rules: list[tuple[str, str, int]]  # (rule id, file:line, cases that fired it)
+    untested_facts: list[str]  # D-numbers no fired rule cites
+    untested_variants: list[str]  # service/variant no case's plan is about
+
+    @property
+    def percent(self) -> float:
+        fired = sum(1 for _, _, count in self.rules if count)
+        return 100.0 * fired / len(self.rules) if self.rules else 100.0
+
+
+def coverage(results: list[CaseResult], catalogue: Catalogue) -> Coverage:
+    fired = Counter(rule for r in results for rule in set(r.fired))
+    rules = [(p.rule.id, f"{p.file}:{p.line}", fired[p.rule.id]) for p in catalogue.rules]
+    cited = {source for p in catalogue.rules if fired[p.rule.id] for source in p.rule.source}
+    behavioural = {source for p in catalogue.rules for source in p.rule.source}
+    untested_facts = [d for d in catalogue.domain if d in behavioural and d not in cited]
+    planned = {(r.plan.service.id, r.plan.variant.id) for r in results
+               if r.plan is not None and r.plan.variant is not None}
+    untested_variants = [f"{s.id}/{v.id}" for s in catalogue.services.values()
+                         for v in s.variants if (s.id, v.id) not in planned]
+    return Coverage(rules, untested_facts, untested_variants)
+
+
+def coverage_text(report: Coverage) -> str:
+    fired = sum(1 for _, _, count in report.rules if count)
+    width = max((len(rule) for rule, _, _ in report.rules), default=0)
+    lines = [f"Rule coverage: {fired} of {len(report.rules)} rules fired ({report.percent:.1f}%)"]
+    lines += [f"  {count:>4}  {rule:<{width}}  {where}" for rule, where, count in report.rules]
+    lines.append("D-facts no case exercises: " + (", ".join(report.untested_facts) or "none"))
+    lines.append("Variants no case plans: " + (", ".join(report.untested_variants) or "none"))
+    return "\n".join(lines) + "\n"
+
+
+def coverage_json(report: Coverage) -> dict[str, Any]:
+    return {
+        "percent": round(report.percent, 1),
+        "rules": [{"rule": rule, "at": where, "cases": count} for rule, where, count in report.rules],
+        "untested_facts": report.untested_facts,
+        "untested_variants": report.untested_variants,
+    }

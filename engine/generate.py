@@ -48,6 +48,7 @@ def _base(service: Service, operation: str, kind: str, current: str | None) -> R
     if kind == "subscriber" and current is not None:
         customer["subscriptions"] = [{"service": service.id, "variant": current,
                                       "agreement_period": 12}]
+        customer["login_email"] = "eva@kund.se"  # a subscriber logs in (no_login: without)
     if operation not in ("activate", "accept_invitation") and current is not None:
         customer["collaborations"] = [{"agency": AGENCY_ID, "service": service.id,
                                        "variant": current, "invoice_recipient": "agency",
@@ -127,6 +128,7 @@ def _vary_no_contact_details(r: Request, service: Service) -> None:
 
 def _vary_used_before_no_login(r: Request, service: Service) -> None:
     r["customer"]["used_services"] = [service.id]
+    r["customer"].pop("login_email", None)
 
 
 def _vary_flip_collaboration(r: Request, service: Service) -> None:
@@ -214,6 +216,7 @@ def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> I
     names = variations or tuple(VARIATIONS)
     periods = sorted(catalogue.periods)
     holders = _addon_holders(catalogue)
+    seen: set[str] = set()
     for service in catalogue.services.values():
         variants = [v.id for v in service.variants]
         # one tuple of (setting, value) pairs per combination; [()] for a service without any
@@ -238,13 +241,13 @@ def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> I
                 base["customer"]["spcs_customer"] = True
                 base["customer"].setdefault("subscriptions", []).extend(holders)  # copied below
             frozen = json.dumps(base)
-            seen: list[Request] = []
             for name in names:
                 request = json.loads(frozen)  # a deep copy, several times faster than deepcopy
                 VARIATIONS[name](request, service)
                 _with_addons(request, catalogue)
-                if request not in seen:  # a variation that changes nothing here adds nothing
-                    seen.append(request)
+                key = json.dumps(request, sort_keys=True)
+                if key not in seen:  # e.g. "no payer" makes requests differing by payer equal
+                    seen.add(key)
                     yield request
 
 
@@ -270,3 +273,18 @@ def _dimensions(variants: list[str], periods: list[int],
         for ending in endings:
             yield "end", "spcs_customer", None, variant, None, None, ending, ()
         yield "link", "spcs_customer", None, variant, None, None, None, ()
+
+
+def requests(catalogue: Catalogue, count: int | None = None) -> Iterator[Request]:
+    """``count`` requests (default: the corpus once): beyond the corpus it starts over, each
+    round with customers of other names, so that every request is distinct."""
+    space = list(corpus(catalogue))
+    if count is None:
+        count = len(space)
+    for index in range(count):
+        rounds, position = divmod(index, len(space))
+        request = space[position]
+        if rounds:
+            request = json.loads(json.dumps(request))
+            request["customer"]["name"] += f" {rounds + 1}"
+        yield request

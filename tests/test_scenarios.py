@@ -14,7 +14,8 @@ SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario(path: Path, catalogue: Catalogue) -> None:
-    _, problems = run_case(path, catalogue)
+    result = run_case(path, catalogue)
+    problems = result.failures + [d.render() for d in result.errors]
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 

@@ -1,0 +1,179 @@
+"""Impact of a catalogue change: which requests get a different plan, grouped by the change.
+
+Each request is planned with the old and the new catalogue, and the two plans compared on
+what a person acts on: outcome, scenario, defaults, steps, warnings and rejection codes. A
+request the one catalogue accepts and the other finds invalid (say, a removed variant) is a
+change too. The old catalogue may be a folder or a git revision of the new one's folder.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.catalogue import Catalogue
+from engine.errors import CollabError, Diagnostic, InputError, display_path
+from engine.models import Plan
+from engine.requests import NamedRequest
+
+
+@dataclass(frozen=True)
+class RequestChange:
+    name: str
+    changes: tuple[str, ...]  # one line per change, e.g. "outcome: ready -> rejected"
+    old: Plan | None
+    new: Plan | None
+
+
+@dataclass
+class DiffReport:
+    old_name: str
+    new_name: str
+    compared: int = 0
+    changed: list[RequestChange] = field(default_factory=list)
+    invalid: list[tuple[str, str]] = field(default_factory=list)  # invalid under both
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """Each kind of change with the requests it concerns, most frequent first."""
+        counts = Counter(line for change in self.changed for line in change.changes)
+        grouped: dict[str, list[str]] = {line: [] for line, _ in
+                                         sorted(counts.items(), key=lambda item: (-item[1], item[0]))}
+        for change in self.changed:
+            for line in change.changes:
+                grouped[line].append(change.name)
+        return grouped
+
+
+def _steps(plan: Plan) -> list[str]:
+    return [f"step [{s.phase}] {s.actor}: {s.text} ({s.rule})" for s in plan.steps]
+
+
+def _added_removed(label: str, old: list[str], new: list[str]) -> list[str]:
+    removed = Counter(old) - Counter(new)
+    added = Counter(new) - Counter(old)
+    lines = [f"- {label}{item}" for item in sorted(removed.elements())]
+    lines += [f"+ {label}{item}" for item in sorted(added.elements())]
+    if not lines and old != new:
+        lines.append(f"~ {label.strip() or 'steps'} reordered")
+    return lines
+
+
+def plan_changes(old: Plan, new: Plan) -> list[str]:
+    """What differs between two plans for the same request, one line each."""
+    lines = []
+    if old.outcome != new.outcome:
+        lines.append(f"outcome: {old.outcome} -> {new.outcome}")
+    old_scenario = old.scenario.id if old.scenario else "none"
+    new_scenario = new.scenario.id if new.scenario else "none"
+    if old_scenario != new_scenario:
+        lines.append(f"scenario: {old_scenario} -> {new_scenario}")
+    lines += _added_removed("default ", [f"{d.fact} = {d.value}" for d in old.decisions],
+                            [f"{d.fact} = {d.value}" for d in new.decisions])
+    lines += _added_removed("", _steps(old), _steps(new))
+    lines += _added_removed("warning ", [w.code for w in old.warnings], [w.code for w in new.warnings])
+    lines += _added_removed("rejection ", [r.code for r in old.rejections],
+                            [r.code for r in new.rejections])
+    return lines
+
+
+def _plan(catalogue: Catalogue, request: NamedRequest) -> Plan | str:
+    """The plan, or the first reason the request is invalid under this catalogue."""
+    from engine import plan
+
+    try:
+        return plan(catalogue, request.parse(catalogue))
+    except CollabError as error:
+        first = error.diagnostics[0]
+        return f"{first.message} ({first.code})"
+
+
+def compare(old: Catalogue, new: Catalogue, requests: Iterable[NamedRequest],
+            old_name: str = "old", new_name: str = "new") -> DiffReport:
+    report = DiffReport(old_name, new_name)
+    for request in requests:
+        report.compared += 1
+        before, after = _plan(old, request), _plan(new, request)
+        if isinstance(before, str) and isinstance(after, str):
+            report.invalid.append((request.name, after))
+            continue
+        if isinstance(before, str):
+            assert not isinstance(after, str)
+            lines = [f"valid now (was: {before})", f"outcome: invalid -> {after.outcome}"]
+            report.changed.append(RequestChange(request.name, tuple(lines), None, after))
+            continue
+        if isinstance(after, str):
+            lines = [f"invalid now: {after}", f"outcome: {before.outcome} -> invalid"]
+            report.changed.append(RequestChange(request.name, tuple(lines), before, None))
+            continue
+        lines = plan_changes(before, after)
+        if lines:
+            report.changed.append(RequestChange(request.name, tuple(lines), before, after))
+    return report
+
+
+def report_text(report: DiffReport, limit: int = 10) -> str:
+    lines = [f"{len(report.changed)} of {report.compared} request(s) get a different plan "
+             f"({report.old_name} -> {report.new_name})"]
+    for change, names in report.groups.items():
+        lines.append("")
+        lines.append(f"{change}  [{len(names)} request(s)]")
+        lines += [f"    {name}" for name in names[:limit]]
+        if len(names) > limit:
+            lines.append(f"    ... and {len(names) - limit} more (--format json lists all)")
+    if report.invalid:
+        lines.append("")
+        lines.append(f"{len(report.invalid)} request(s) are invalid under both catalogues:")
+        lines += [f"    {name}: {why}" for name, why in report.invalid[:limit]]
+    return "\n".join(lines) + "\n"
+
+
+def report_json(report: DiffReport) -> dict[str, Any]:
+    return {
+        "old": report.old_name,
+        "new": report.new_name,
+        "compared": report.compared,
+        "changed": len(report.changed),
+        "groups": [{"change": change, "requests": names} for change, names in report.groups.items()],
+        "requests": [{"request": c.name, "changes": list(c.changes),
+                      "old_outcome": c.old.outcome if c.old else "invalid",
+                      "new_outcome": c.new.outcome if c.new else "invalid"}
+                     for c in report.changed],
+        "invalid": [{"request": name, "reason": why} for name, why in report.invalid],
+    }
+
+
+def catalogue_at_revision(revision: str, folder: Path, into: Path) -> Path:
+    """Extract the catalogue files of ``folder`` as they were at git ``revision`` into
+    ``into``; returns the extracted catalogue folder."""
+    def git(*args: str) -> bytes:
+        try:
+            done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True,
+                                  check=True)
+        except FileNotFoundError:
+            raise InputError([Diagnostic(revision, 0, 0, "IO001",
+                                         "not a folder, and git is not installed to read it "
+                                         "as a revision", "name a catalogue folder")]) from None
+        except subprocess.CalledProcessError as error:
+            reason = error.stderr.decode(errors="replace").strip().splitlines()
+            raise InputError([Diagnostic(revision, 0, 0, "GIT001",
+                                         "neither a folder nor a git revision of "
+                                         f"{display_path(folder)}"
+                                         + (f": {reason[-1]}" if reason else ""),
+                                         "name a catalogue folder or a revision such as HEAD~1")]
+                             ) from None
+        return done.stdout
+
+    top = Path(git("rev-parse", "--show-toplevel").decode().strip())
+    relative = folder.resolve().relative_to(top.resolve())
+    parts = [str(relative / name) if str(relative) != "." else name for name in ("rules", "services")]
+    archive = git("archive", "--format=tar", revision, "--", *parts)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into / relative
