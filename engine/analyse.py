@@ -27,7 +27,8 @@ from engine.errors import Diagnostic, EngineError, Severity
 from engine.evaluate import Evaluation, python_matcher, trace
 from engine.facts import FACTS, SETTING_PREFIX
 from engine.generate import corpus
-from engine.models import FromFact, Request, When
+from engine.match import facts_read
+from engine.models import FromFact, Request
 from engine.validate import PLACEHOLDER, parse_request
 
 
@@ -47,13 +48,6 @@ def summarise(data: dict[str, Any]) -> str:
     if "ending" in data:
         parts.append(f"ending by {data['ending']['by']}, service {data['ending']['service']}")
     return ", ".join(parts)
-
-
-def facts_read(when: When) -> set[str]:
-    names = set(when.tests)
-    for alternative in when.any or []:
-        names |= facts_read(alternative)
-    return names
 
 
 def _rule_reads(placed: PlacedRule) -> set[str]:

@@ -1,33 +1,46 @@
-"""Stage 3: compile the catalogue's rules into durable-rules rulesets, one per stage.
+"""Stage 3: compile the catalogue's rules into durable-rules rulesets.
 
 A rule's `when` becomes one durable-rules condition over the request fact. Every condition is
 anchored on ``kind == "request"``: durable-rules re-asserts session state as a message after
 each action, and a rule made only of negations would match that and fire without end.
+
+Each stage is split into *partitions*, one per (operation, service), holding only the rules
+that can match such a request (a rule testing `operation: end` is not in the activate
+partition). Partitions with the same rules share one ruleset. A request is then matched
+against a few rules instead of all of the stage's, and carries only the facts those rules
+read: durable-rules' cost grows with both (measured in benchmarks/).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from engine.catalogue import Catalogue
-from engine.match import Predicate, predicate
+from engine.catalogue import Catalogue, PlacedRule
+from engine.match import Predicate, facts_read, predicate
 from engine.models import Compare, Operation, Scalar, When
 
 ANCHOR = {"kind": "request"}
 
 
 @dataclass(frozen=True)
-class CompiledStage:
-    stage: str
-    ruleset: str  # the durable-rules ruleset name, unique per catalogue content
+class Partition:
+    """The rules of one stage that can match requests of some operation and service."""
+
+    ruleset: str  # the durable-rules ruleset name, unique per catalogue content and rules
     conditions: dict[str, dict[str, Any]]  # rule id -> durable-rules condition
     predicates: tuple[tuple[str, Predicate], ...]  # rule id -> the same condition in Python
-    # (operation, service) -> only the rules that can match such a request
-    by_request: dict[tuple[str, str], tuple[tuple[str, Predicate], ...]]
+    facts: frozenset[str]  # every fact these rules read: all a request needs to carry
 
-    def candidates(self, operation: str, service: str) -> tuple[tuple[str, Predicate], ...]:
-        return self.by_request.get((operation, service), self.predicates)
+
+@dataclass(frozen=True)
+class CompiledStage:
+    stage: str
+    partitions: dict[tuple[str, str], Partition]  # (operation, service) -> its rules
+
+    def partition(self, operation: str, service: str) -> Partition:
+        return self.partitions[(operation, service)]
 
 
 @dataclass(frozen=True)
@@ -96,19 +109,27 @@ def may_match(when: When, operation: str, service: str | None = None) -> bool:
 def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
     stages = []
     for stage in catalogue.pipeline.stages:
-        conditions = {
-            placed.rule.id: {"$and": [ANCHOR, *condition(placed.rule.when)]}
-            for placed in catalogue.stage_rules(stage.id)
-        }
         placed_rules = catalogue.stage_rules(stage.id)
-        predicates = tuple((placed.rule.id, predicate(placed.rule.when)) for placed in placed_rules)
-        by_request = {
-            (operation, service): tuple(
-                pair for pair, placed in zip(predicates, placed_rules, strict=True)
-                if may_match(placed.rule.when, operation, service))
-            for operation in Operation.__args__  # type: ignore[attr-defined]
-            for service in catalogue.services
-        }
-        stages.append(CompiledStage(stage.id, f"{stage.id}-{catalogue.digest[:16]}", conditions,
-                                    predicates, by_request))
+        shared: dict[tuple[str, ...], Partition] = {}
+        partitions = {}
+        for operation in Operation.__args__:  # type: ignore[attr-defined]
+            for service in catalogue.services:
+                members = tuple(p for p in placed_rules
+                                if may_match(p.rule.when, operation, service))
+                key = tuple(p.rule.id for p in members)
+                if key not in shared:
+                    shared[key] = _partition(catalogue, stage.id, members)
+                partitions[(operation, service)] = shared[key]
+        stages.append(CompiledStage(stage.id, partitions))
     return CompiledCatalogue(catalogue, tuple(stages))
+
+
+def _partition(catalogue: Catalogue, stage: str, members: tuple[PlacedRule, ...]) -> Partition:
+    rule_ids = "\0".join(p.rule.id for p in members)
+    name = hashlib.sha256(rule_ids.encode()).hexdigest()[:12]
+    return Partition(
+        ruleset=f"{stage}-{name}-{catalogue.digest[:16]}",
+        conditions={p.rule.id: {"$and": [ANCHOR, *condition(p.rule.when)]} for p in members},
+        predicates=tuple((p.rule.id, predicate(p.rule.when)) for p in members),
+        facts=frozenset().union(*(facts_read(p.rule.when) for p in members)),
+    )

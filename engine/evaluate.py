@@ -5,7 +5,8 @@ run in pipeline order, and what one stage decides (the scenario, defaults) is pa
 facts of the next. durable-rules 2.0.28 is unmaintained and keeps global state in its C core,
 so it is used with care (see ../shared/durable-rules.md):
 
-- one Host per process, rulesets registered once per catalogue content and then reused;
+- one Host per process, rulesets registered once per catalogue content (on first use) and
+  then reused;
 - every evaluation gets a fresh session id and deletes its state afterwards, so no
   evaluation sees another's facts;
 - calls are serialised with a lock (the C core takes none);
@@ -28,7 +29,7 @@ from functools import cached_property
 from typing import Any
 
 from engine.catalogue import Catalogue, PlacedRule
-from engine.compile import ANCHOR, CompiledCatalogue, CompiledStage
+from engine.compile import ANCHOR, CompiledCatalogue, CompiledStage, Partition
 from engine.errors import Diagnostic, EngineError
 from engine.facts import nest, request_facts, with_decisions
 from engine.models import (
@@ -67,33 +68,33 @@ class _RulesHost:
 
         return record
 
-    def register(self, stage: CompiledStage) -> None:
-        with self._lock:
-            if stage.ruleset in self._registered:
-                return
-            definition = {
-                rule_id: {"all": [{"m": copy.deepcopy(cond)}], "run": self._action(rule_id)}
-                for rule_id, cond in stage.conditions.items()
-            }
-            definition[_SENTINEL] = {"all": [{"m": dict(ANCHOR)}], "run": self._action(_SENTINEL)}
-            self._host.set_rulesets({stage.ruleset: definition})
-            self._registered.add(stage.ruleset)
+    def _register(self, partition: Partition) -> None:
+        """Register ``partition``'s ruleset on first use; the caller holds the lock."""
+        definition = {
+            rule_id: {"all": [{"m": copy.deepcopy(cond)}], "run": self._action(rule_id)}
+            for rule_id, cond in partition.conditions.items()
+        }
+        definition[_SENTINEL] = {"all": [{"m": dict(ANCHOR)}], "run": self._action(_SENTINEL)}
+        self._host.set_rulesets({partition.ruleset: definition})
+        self._registered.add(partition.ruleset)
 
-    def matching_rules(self, stage: CompiledStage, facts: dict[str, Any]) -> set[str]:
-        """Ids of the rules of ``stage`` whose conditions hold for ``facts``."""
+    def matching_rules(self, partition: Partition, facts: dict[str, Any]) -> set[str]:
+        """Ids of the rules of ``partition`` whose conditions hold for ``facts`` (nested)."""
         with self._lock:
+            if partition.ruleset not in self._registered:
+                self._register(partition)
             sid = str(next(self._sids))
             self._fired[sid] = []
             try:
-                self._host.assert_fact(stage.ruleset, {**facts, "sid": sid, **ANCHOR})
-                state = self._host.get_state(stage.ruleset, sid)
+                self._host.assert_fact(partition.ruleset, {**facts, "sid": sid, **ANCHOR})
+                state = self._host.get_state(partition.ruleset, sid)
                 if "exception" in state:
                     raise EngineError([Diagnostic("<engine>", 0, 0, "ENG001",
                                                   f"a rule action failed: {state['exception']}",
                                                   "this is a bug: please report it")])
                 return set(self._fired[sid]) - {_SENTINEL}
             finally:
-                self._host.delete_state(stage.ruleset, sid)
+                self._host.delete_state(partition.ruleset, sid)
                 del self._fired[sid]
 
 
@@ -107,13 +108,6 @@ def _rules_host() -> _RulesHost:
         if _host is None:
             _host = _RulesHost()
         return _host
-
-
-def prepare(compiled: CompiledCatalogue) -> None:
-    """Register the catalogue's rulesets (done once per catalogue per process)."""
-    host = _rules_host()
-    for stage in compiled.stages:
-        host.register(stage)
 
 
 def _fill(text: str, facts: dict[str, Any]) -> str:
@@ -133,16 +127,23 @@ Matcher = Callable[[CompiledCatalogue, CompiledStage, dict[str, Any]], set[str]]
 
 def durable_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
                     facts: dict[str, Any]) -> set[str]:
-    """The rules engine's answer: which rules of ``stage`` match ``facts``."""
-    prepare(compiled)
-    return _rules_host().matching_rules(stage, nest(facts))
+    """The rules engine's answer: which rules of ``stage`` match ``facts``.
+
+    Only the rules that can match the request's operation and service are asked, with only
+    the facts they read (engine.compile: partitions); a stage without such rules is skipped.
+    """
+    partition = stage.partition(facts["operation"], facts["service.id"])
+    if not partition.conditions:
+        return set()
+    read = {name: value for name, value in facts.items() if name in partition.facts}
+    return _rules_host().matching_rules(partition, nest(read))
 
 
 def python_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
                    facts: dict[str, Any]) -> set[str]:
     """The same answer from engine.match, without durable-rules (analysis, floor)."""
-    candidates = stage.candidates(facts["operation"], facts["service.id"])
-    return {rule_id for rule_id, check in candidates if check(facts)}
+    partition = stage.partition(facts["operation"], facts["service.id"])
+    return {rule_id for rule_id, check in partition.predicates if check(facts)}
 
 
 @dataclass(frozen=True)

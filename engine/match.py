@@ -97,6 +97,14 @@ def predicate(when: When) -> Predicate:
     return check
 
 
+def facts_read(when: When) -> set[str]:
+    """Every fact ``when`` tests, in its alternatives too."""
+    names = set(when.tests)
+    for alternative in when.any or []:
+        names |= facts_read(alternative)
+    return names
+
+
 def holds(when: When, facts: dict[str, Any]) -> bool:
     """Whether every condition of ``when`` holds for ``facts`` (flat, dotted names)."""
     for name, test in when.tests.items():

@@ -155,7 +155,8 @@ def test_plan_json_is_byte_identical_across_processes() -> None:
     """Another process, with another string hash seed, prints the same bytes."""
     script = ("import sys; from click.testing import CliRunner; import cli\n"
               "for path in sys.argv[1:]:\n"
-              "    sys.stdout.write(CliRunner().invoke(cli.main, ['plan', path, '--format', 'json']).stdout)\n")
+              "    result = CliRunner().invoke(cli.main, ['plan', path, '--format', 'json'])\n"
+              "    sys.stdout.write(result.stdout)\n")
     outputs = [subprocess.run([sys.executable, "-c", script, *map(str, EXAMPLES)], cwd=ROOT,
                               capture_output=True, check=True,
                               env={"PYTHONHASHSEED": seed, "COLLAB_CACHE_DIR": ""}).stdout
@@ -169,12 +170,12 @@ def test_plan_json_is_byte_identical_across_processes() -> None:
 
 def test_help_documents_the_exit_codes_of_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme.split("### Exit codes", 1)[1].split("\n\n", 2)[1]
-    readme_codes = re.findall(r"^\| (\d) \|", table, re.MULTILINE)
+    section = readme.split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    readme_codes = re.findall(r"^\| (\d) \|", section, re.MULTILINE)
     for command in ((), ("plan",), ("validate",)):
         help_text = collab(*command, "--help").stdout
         assert "Exit codes:" in help_text
-        assert re.findall(r"^  (\d)  \S", help_text, re.MULTILINE) == readme_codes == list("0123")
+        assert re.findall(r"^ +(\d)  \S", help_text, re.MULTILINE) == readme_codes == list("0123")
 
 
 def test_clean_catalogue_validates_with_exit_0() -> None:
