@@ -138,10 +138,12 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
                                      "name the folder that holds services/ and rules/")])
     catalogue, problems = validate_catalogue(root, analysis=not no_analysis,
                                              cache=not no_cache)
-    render = {"json": diagnostics_json, "github": diagnostics_github,
-              "sarif": diagnostics_sarif}.get(
-        output_format, diagnostics_text)
-    click.echo(render(problems), nl=False)
+    if output_format == "json":
+        click.echo(diagnostics_json(problems, strict), nl=False)
+    else:
+        render = {"github": diagnostics_github, "sarif": diagnostics_sarif}.get(
+            output_format, diagnostics_text)
+        click.echo(render(problems), nl=False)
     errors = [p for p in problems if p.severity.value == "error"]
     warnings = [p for p in problems if p.severity.value == "warning"]
     if output_format == "text":

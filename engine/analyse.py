@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.catalogue import Catalogue, PlacedRule
 from engine.compile import compile_catalogue, may_match
-from engine.errors import Diagnostic, EngineError, Severity
+from engine.errors import Diagnostic, EngineError, Severity, display_path
 from engine.evaluate import Evaluation, python_matcher, trace
 from engine.facts import FACTS, SETTING_PREFIX
 from engine.generate import corpus
@@ -190,7 +190,7 @@ def _unread_facts(catalogue: Catalogue, read: set[str]) -> list[Diagnostic]:
     unread = [n for n in names if n not in read]
     if not unread:
         return []
-    return [Diagnostic("rules/", 0, 0, "ANA008",
+    return [Diagnostic(display_path(catalogue.root / "rules") + "/", 0, 0, "ANA008",
                        f"facts no rule reads: {', '.join(unread)}",
                        "nothing to do unless a rule should use them", Severity.NOTE)]
 

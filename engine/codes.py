@@ -29,13 +29,11 @@ CODES: dict[str, CodeInfo] = {
     # YAML
     "YAML001": CodeInfo("The YAML syntax is broken (tabs, an unclosed bracket, bad indentation).",
                         "services/eekonomi.yaml:7:1: [error] found character '\\t' that cannot start any token (YAML001)"),
-    "GIT001": CodeInfo("`collab diff --old` names neither a folder nor a git revision.",
-                       "HEAD~99: [error] neither a folder nor a git revision of . (GIT001)"),
-    "JSON001": CodeInfo("A line of a JSON Lines file is not JSON.",
-                        "requests.jsonl:12: [error] not JSON: Expecting value (JSON001)"),
     "YAML002": CodeInfo("The file is empty.", "rules/99-new.yaml: [error] the file is empty (YAML002)"),
     "YAML003": CodeInfo("A key is written twice in one mapping; YAML would silently keep the last.",
                         "services/lon_smart.yaml:14:5: [error] duplicate key 'paying' (first written on line 12) (YAML003)"),
+    "YAML004": CodeInfo("A file too large once expanded: an alias loop, more than 100,000 values after aliases (\"billion laughs\"), or nesting over 50 levels.",
+                        "services/x.yaml:5:9: [error] an alias refers to a value that contains it (a loop) (YAML004)"),
     # catalogue
     "CAT001": CodeInfo("The folder has no services/ or rules/: it is not a catalogue.",
                        "my-folder: [error] no rules/ folder: this is not a catalogue (CAT001)"),
@@ -133,6 +131,11 @@ CODES: dict[str, CodeInfo] = {
                         "tests/scenarios/x.yaml:2:1: [error] unknown field 'expected' (CASE001)"),
     "CASE002": CodeInfo("`collab test` found no case files where it was pointed.",
                         "tests/none: [error] no test cases found (CASE002)"),
+    # diff and batch
+    "GIT001": CodeInfo("`collab diff --old` names neither a folder nor a git revision.",
+                       "HEAD~99: [error] neither a folder nor a git revision of . (GIT001)"),
+    "JSON001": CodeInfo("A line of a JSON Lines file is not JSON.",
+                        "requests.jsonl:12: [error] not JSON: Expecting value (JSON001)"),
 }
 
 

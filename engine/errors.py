@@ -79,5 +79,5 @@ def display_path(path: Path) -> str:
     """A path as the user would recognise it: relative to the working directory if below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # not below it; unreadable; a loop of links
         return str(path)

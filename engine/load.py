@@ -19,6 +19,8 @@ from engine.errors import Diagnostic, InputError, display_path
 PathKey = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 2_000_000
+MAX_VALUES = 100_000  # values in one file once aliases are expanded ("billion laughs")
+MAX_DEPTH = 50  # mappings and lists nested in one another
 
 
 @dataclass
@@ -57,16 +59,40 @@ class _Loader(_SafeBase):  # type: ignore[valid-type,misc]
         super().__init__(stream)
         self.positions: dict[PathKey, tuple[int, int]] = {}
         self.duplicates: list[tuple[str, int, int, int]] = []
+        self.visited = 0  # nodes walked by _record, aliases counted each time
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _record(loader: _Loader, node: yaml.Node, path: PathKey) -> None:
-    """Walk the composed node tree once, recording positions and duplicate keys."""
+class _TooLargeError(Exception):
+    def __init__(self, node: yaml.Node, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.node, self.message, self.hint = node, message, hint
+
+
+def _record(loader: _Loader, node: yaml.Node, path: PathKey,
+            ancestors: frozenset[int] = frozenset()) -> None:
+    """Walk the composed node tree once, recording positions and duplicate keys.
+
+    An alias makes the same node appear again, so the walk also bounds what aliases expand
+    to: a node inside itself, more than MAX_VALUES values or MAX_DEPTH levels are refused
+    before anything is built from them.
+    """
+    loader.visited += 1
+    if loader.visited > MAX_VALUES:
+        raise _TooLargeError(node, f"the file holds more than {MAX_VALUES:,} values once its aliases "
+                        "are expanded", "write the values out, or use fewer nested aliases")
+    if len(path) > MAX_DEPTH:
+        raise _TooLargeError(node, f"values are nested more than {MAX_DEPTH} levels deep",
+                        "flatten the structure")
+    if id(node) in ancestors:
+        raise _TooLargeError(node, "an alias refers to a value that contains it (a loop)",
+                        "an alias (*name) may only repeat a value defined before and outside it")
     loader.positions.setdefault(path, _mark(node))
     if isinstance(node, yaml.MappingNode):
+        inside = ancestors | {id(node)}
         seen: dict[object, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value
@@ -76,11 +102,12 @@ def _record(loader: _Loader, node: yaml.Node, path: PathKey) -> None:
                 continue
             seen[key] = _mark(key_node)[0]
             loader.positions[(*path, key)] = _mark(key_node)
-            _record(loader, value_node, (*path, key))
+            _record(loader, value_node, (*path, key), inside)
     elif isinstance(node, yaml.SequenceNode):
+        inside = ancestors | {id(node)}
         for index, item in enumerate(node.value):
             loader.positions[(*path, index)] = _mark(item)
-            _record(loader, item, (*path, index))
+            _record(loader, item, (*path, index), inside)
 
 
 def _read_text(path: Path) -> str:
@@ -89,7 +116,14 @@ def _read_text(path: Path) -> str:
     def fail(code: str, message: str, hint: str) -> InputError:
         return InputError([Diagnostic(name, 0, 0, code, message, hint)])
 
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, RuntimeError):  # a loop of symbolic links, on some Pythons
+        exists = False
+    if not exists:
+        if path.is_symlink():
+            raise fail("IO003", "is a symbolic link to nothing (or a loop of links)",
+                       "point the link at the file, or name the file itself")
         raise fail("IO001", "file not found", "check the path and try again")
     if path.is_dir():
         raise fail("IO002", "is a directory, not a file", "name a .yaml or .json file")
@@ -132,15 +166,32 @@ def load_document(path: Path) -> Document:
                 for key, line, column, first in loader.duplicates
             ])
         data = loader.construct_document(node)
+    except _TooLargeError as error:
+        line, column = _mark(error.node)
+        raise InputError([Diagnostic(name, line, column, "YAML004", error.message,
+                                     error.hint)]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = error.problem or error.context or "invalid YAML"
-        hint = "YAML indents with spaces, never tabs" if "\t" in problem or "tab" in problem \
-            else "fix the YAML syntax at this position"
+        if "\t" in problem or "tab" in problem:
+            hint = "YAML indents with spaces, never tabs"
+        elif "constructor for the tag" in problem:
+            hint = "tags (!!python/..., !custom) are not allowed: write plain values"
+        else:
+            hint = "fix the YAML syntax at this position"
         raise InputError([Diagnostic(name, line, column, "YAML001", problem, hint)]) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        raise InputError([Diagnostic(name, line, column, "YAML001",
+                                     f"the character U+{ord(character):04X} is not allowed in YAML",
+                                     "remove it: control characters cannot appear in the file")]
+                         ) from None
     except yaml.YAMLError as error:
-        raise InputError([Diagnostic(name, 0, 0, "YAML001", str(error),
+        problem = " ".join(str(error).split())
+        raise InputError([Diagnostic(name, 0, 0, "YAML001", problem,
                                      "fix the YAML syntax")]) from None
     finally:
         loader.dispose()

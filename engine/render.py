@@ -70,11 +70,13 @@ def _with_hint(d: Diagnostic) -> str:
     return f"{d.message}{stop} Hint: {d.hint}"
 
 
-def diagnostics_json(diagnostics: list[Diagnostic]) -> str:
+def diagnostics_json(diagnostics: list[Diagnostic], strict: bool = False) -> str:
+    """``valid`` agrees with the exit code: with ``strict``, warnings make it false too."""
     errors = sum(1 for d in diagnostics if d.severity.value == "error")
     warnings = sum(1 for d in diagnostics if d.severity.value == "warning")
     return to_json({
-        "valid": errors == 0,
+        "valid": errors == 0 and not (strict and warnings),
+        "strict": strict,
         "errors": errors,
         "warnings": warnings,
         "notes": len(diagnostics) - errors - warnings,

@@ -92,7 +92,37 @@ def _describe(error: Any) -> tuple[str, str]:
                 "quote it: YAML reads yes/no/on/off/true/false as booleans and digits as numbers")
     if kind == "value_error":
         return f"'{field}': {msg.removeprefix('Value error, ')}", ""
-    return f"'{field}': {msg}", ""
+    given = error.get("input")
+    if kind in ("model_type", "dict_type") and not loc:
+        return (f"the file must hold one mapping (key: value lines), not {_kind_of(given)}",
+                "write the fields at the top level, not as a list item")
+    if kind in ("model_type", "dict_type"):
+        return (f"'{field}' must be a mapping (key: value lines), not {_kind_of(given)}",
+                "indent its fields below it")
+    if kind == "int_type" and isinstance(given, str):
+        return (f"'{field}' must be a whole number, not the text {given!r}",
+                "remove the quotes")
+    if kind in ("int_type", "int_from_float"):
+        return f"'{field}' must be a whole number, not {given!r}", "write digits only, e.g. 12"
+    if kind == "bool_type":
+        return f"'{field}' must be true or false, not {given!r}", "write true or false, unquoted"
+    if kind == "list_type":
+        return (f"'{field}' must be a list, not {_kind_of(given)}",
+                "write it as [a, b] or as lines starting with '- '")
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"'{field}' must be {expected}, not {given!r}", "use one of the values listed"
+    return f"'{field}': {msg}", "the JSON Schemas in schemas/ describe every field"
+
+
+def _kind_of(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return repr(value)
 
 
 def validate_model(model: type[M], document: Document,
