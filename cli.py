@@ -150,6 +150,8 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
         summary = (f"{len(errors)} error(s), {len(warnings)} warning(s)"
                    if errors or warnings else "catalogue is valid")
         click.echo(summary, err=True)
+    if any(p.code == "CAT001" for p in problems):  # not a catalogue at all: unusable input
+        sys.exit(EXIT_INVALID_INPUT)
     failed = errors or (strict and warnings) or catalogue is None
     sys.exit(EXIT_REJECTED if failed else EXIT_OK)
 

@@ -93,7 +93,9 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
         if key not in findings:
             if isinstance(example, dict):  # summarised only when it is shown
                 example = summarise(example)
-            findings[key] = (placed, code, f"{message} (e.g. {example})", hint, severity)
+            if example:
+                message += f" (e.g. {example})"
+            findings[key] = (placed, code, message, hint, severity)
 
     for data in corpus(catalogue):
         # generated from the catalogue itself, so valid by construction (tests/test_match.py
@@ -130,16 +132,16 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
                  f"rule '{rule_id}' reads {', '.join(unseen)}, which no request it could "
                  "match carries (for its operations and services)",
                  "check the fact against the operation: `collab facts` says when each is given",
-                 "none", Severity.WARNING)
+                 "", Severity.WARNING)
         if tally.matched[rule_id] == 0:
             find(("ANA005", rule_id), placed, "ANA005",
                  f"rule '{rule_id}' matches no request of the catalogue's space",
                  "its conditions cannot all hold at once with the catalogue's values; fix or "
-                 "remove it", "none", Severity.WARNING)
+                 "remove it", "", Severity.WARNING)
         elif tally.visible[rule_id] == 0:
             find(("ANA006", rule_id), placed, "ANA006",
                  f"the steps of rule '{rule_id}' never show: every request it matches is rejected",
-                 "narrow the rejection, or widen this rule", "none", Severity.WARNING)
+                 "narrow the rejection, or widen this rule", "", Severity.WARNING)
     diagnostics = [Diagnostic(p.file, p.line, 1, code, message, hint, severity)
                    for p, code, message, hint, severity in findings.values()
                    if code not in p.rule.allow]

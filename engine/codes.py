@@ -25,7 +25,7 @@ CODES: dict[str, CodeInfo] = {
     "IO004": CodeInfo("A file is larger than the 2 MB the tool reads.",
                       "huge.yaml: [error] is 3,145,728 bytes; files over 2,000,000 bytes are refused (IO004)"),
     "IO005": CodeInfo("A file is not UTF-8 text.",
-                      "request.yaml: [error] is not UTF-8 (byte 12 cannot be decoded) (IO005)"),
+                      "request.yaml:11:15: [error] is not UTF-8 (byte 0xF6 cannot be decoded) (IO005)"),
     # YAML
     "YAML001": CodeInfo("The YAML syntax is broken (tabs, an unclosed bracket, bad indentation).",
                         "services/eekonomi.yaml:7:1: [error] found character '\\t' that cannot start any token (YAML001)"),

@@ -140,11 +140,11 @@ def _read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise fail(
-            "IO005",
-            f"is not UTF-8 (byte {error.start} cannot be decoded)",
-            "save the file as UTF-8",
-        ) from None
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise InputError([Diagnostic(name, line, column, "IO005",
+                                     f"is not UTF-8 (byte 0x{raw[error.start]:02X} cannot be "
+                                     "decoded)", "save the file as UTF-8")]) from None
 
 
 def load_document(path: Path) -> Document:
