@@ -17,12 +17,14 @@ diagnostics at the rule's line, each with a concrete example request:
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.catalogue import Catalogue, PlacedRule
-from engine.compile import compile_catalogue, may_match
+from engine.compile import CompiledCatalogue, compile_catalogue, may_match
 from engine.errors import Diagnostic, EngineError, Severity, display_path
 from engine.evaluate import Evaluation, python_matcher, trace
 from engine.facts import FACTS, SETTING_PREFIX
@@ -62,12 +64,28 @@ def _rule_reads(placed: PlacedRule) -> set[str]:
     return names
 
 
+Key = tuple[str, ...]
+# a finding: the corpus index of its example (the first wins), rule id, code, message, hint
+Finding = tuple[int, str, str, str, str, Severity]
+
+
 @dataclass
-class _Tally:
+class _Scan:
+    """What evaluating (a share of) the corpus found."""
+
     matched: Counter[str] = field(default_factory=Counter)
     visible: Counter[str] = field(default_factory=Counter)
     facts_seen: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (op, service)
-    first: dict[tuple[str, ...], str] = field(default_factory=dict)  # finding key -> example
+    findings: dict[Key, Finding] = field(default_factory=dict)
+
+    def merge(self, other: _Scan) -> None:
+        self.matched += other.matched
+        self.visible += other.visible
+        for where, names in other.facts_seen.items():
+            self.facts_seen.setdefault(where, set()).update(names)
+        for key, finding in other.findings.items():
+            if key not in self.findings or finding[0] < self.findings[key][0]:
+                self.findings[key] = finding
 
 
 def rules_by_operation(catalogue: Catalogue) -> dict[str, set[str]]:
@@ -83,48 +101,98 @@ def rules_by_operation(catalogue: Catalogue) -> dict[str, set[str]]:
     return reached
 
 
-def analyse(catalogue: Catalogue) -> list[Diagnostic]:
-    compiled = compile_catalogue(catalogue)
-    tally = _Tally()
-    findings: dict[tuple[str, ...], tuple[PlacedRule, str, str, str, Severity]] = {}
+PARALLEL_FROM = 2000  # requests; below that, starting processes costs more than it saves
 
-    def find(key: tuple[str, ...], placed: PlacedRule, code: str, message: str, hint: str,
-             example: str | dict[str, Any], severity: Severity = Severity.ERROR) -> None:
-        if key not in findings:
-            if isinstance(example, dict):  # summarised only when it is shown
-                example = summarise(example)
-            if example:
-                message += f" (e.g. {example})"
-            findings[key] = (placed, code, message, hint, severity)
 
-    for data in corpus(catalogue):
+def _scan(compiled: CompiledCatalogue, requests: list[dict[str, Any]], share: int,
+          shares: int) -> _Scan:
+    """Evaluate every ``shares``-th request from ``share`` on and check each evaluation."""
+    catalogue = compiled.catalogue
+    scan = _Scan()
+    index = share
+
+    def find(key: Key, placed: PlacedRule, code: str, message: str, hint: str,
+             example: dict[str, Any], severity: Severity = Severity.ERROR) -> None:
+        if key not in scan.findings:
+            message += f" (e.g. {summarise(example)})"
+            scan.findings[key] = (index, placed.rule.id, code, message, hint, severity)
+
+    for index in range(share, len(requests), shares):
+        data = requests[index]
         # generated from the catalogue itself, so valid by construction (tests/test_match.py
         # checks a slice against every request check)
         request = Request.model_validate(data)
-        example = data
         try:
             evaluation = trace(compiled, request, python_matcher)
         except EngineError as error:
             text = error.diagnostics[0].message
             first = next(p for p in catalogue.rules if f"'{p.rule.id}'" in text)
             find(("ANA001", text.split(",")[0]), first, "ANA001", text,
-                 "make their conditions exclude each other", example)
+                 "make their conditions exclude each other", data)
             continue
         matched, outcome = evaluation.matched, evaluation.outcome
-        _check_evaluation(catalogue, evaluation, example, find)
+        _check_evaluation(catalogue, evaluation, data, find)
         for placed in matched:
-            tally.matched[placed.rule.id] += 1
+            scan.matched[placed.rule.id] += 1
             if outcome != "rejected" or not placed.rule.then.steps:
-                tally.visible[placed.rule.id] += 1
-        seen = tally.facts_seen.setdefault((data["operation"], data["service"]), set())
+                scan.visible[placed.rule.id] += 1
+        seen = scan.facts_seen.setdefault((data["operation"], data["service"]), set())
         for stage in evaluation.stages:
             seen.update(stage.facts)
+    return scan
+
+
+_work: tuple[CompiledCatalogue, list[dict[str, Any]]] | None = None  # inherited by forked workers
+
+
+def _scan_share(share: int, shares: int) -> _Scan:
+    assert _work is not None
+    return _scan(*_work, share, shares)
+
+
+def _scan_corpus(compiled: CompiledCatalogue) -> _Scan:
+    """The whole corpus scanned, on every core where processes can be forked.
+
+    Forked workers inherit the compiled catalogue and the requests, and send back only what
+    they found; merging keeps each finding's first example in corpus order, so the result is
+    the same as a scan in one process.
+    """
+    global _work
+    requests = list(corpus(compiled.catalogue))
+    jobs = min(os.cpu_count() or 1, 4)
+    if jobs < 2 or len(requests) < PARALLEL_FROM or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        return _scan(compiled, requests, 0, 1)
+    _work = (compiled, requests)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            shares = pool.starmap(_scan_share, [(share, jobs) for share in range(jobs)])
+    finally:
+        _work = None
+    total = _Scan()
+    for scan in shares:
+        total.merge(scan)
+    return total
+
+
+def analyse(catalogue: Catalogue) -> list[Diagnostic]:
+    compiled = compile_catalogue(catalogue)
+    scan = _scan_corpus(compiled)
+    by_id = {placed.rule.id: placed for placed in catalogue.rules}
+    findings: dict[Key, tuple[PlacedRule, str, str, str, Severity]] = {
+        key: (by_id[rule_id], code, message, hint, severity)
+        for key, (_, rule_id, code, message, hint, severity) in scan.findings.items()
+    }
+
+    def find(key: Key, placed: PlacedRule, code: str, message: str, hint: str,
+             severity: Severity) -> None:
+        findings.setdefault(key, (placed, code, message, hint, severity))
 
     read_somewhere: set[str] = set()
     consistent = not findings  # reachability is only meaningful once overlaps and gaps are fixed
     for placed in catalogue.rules if consistent else ():
         rule_id = placed.rule.id
-        carried = set().union(*(names for (operation, service), names in tally.facts_seen.items()
+        carried = set().union(*(names for (operation, service), names in scan.facts_seen.items()
                                 if may_match(placed.rule.when, operation, service)))
         unseen = sorted(name for name in facts_read(placed.rule.when) if name not in carried)
         if unseen:
@@ -132,16 +200,16 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
                  f"rule '{rule_id}' reads {', '.join(unseen)}, which no request it could "
                  "match carries (for its operations and services)",
                  "check the fact against the operation: `collab facts` says when each is given",
-                 "", Severity.WARNING)
-        if tally.matched[rule_id] == 0:
+                 Severity.WARNING)
+        if scan.matched[rule_id] == 0:
             find(("ANA005", rule_id), placed, "ANA005",
                  f"rule '{rule_id}' matches no request of the catalogue's space",
                  "its conditions cannot all hold at once with the catalogue's values; fix or "
-                 "remove it", "", Severity.WARNING)
-        elif tally.visible[rule_id] == 0:
+                 "remove it", Severity.WARNING)
+        elif scan.visible[rule_id] == 0:
             find(("ANA006", rule_id), placed, "ANA006",
                  f"the steps of rule '{rule_id}' never show: every request it matches is rejected",
-                 "narrow the rejection, or widen this rule", "", Severity.WARNING)
+                 "narrow the rejection, or widen this rule", Severity.WARNING)
     diagnostics = [Diagnostic(p.file, p.line, 1, code, message, hint, severity)
                    for p, code, message, hint, severity in findings.values()
                    if code not in p.rule.allow]
