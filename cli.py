@@ -278,7 +278,8 @@ Exit codes:
   0  every line was planned (rejected requests included: they are plans)
   1  some lines were not valid requests (each has an error line)
   2  unusable input: the file or the catalogue cannot be read
-  3  internal error (a bug: please report it)"""
+  3  internal error (a bug: please report it); a line that hits one gets an
+     error line and the run goes on"""
 
 
 @main.command(epilog=BATCH_EXIT_CODES_HELP)
@@ -329,7 +330,8 @@ def batch(input_file: Path, catalogue_dir: Path | None, jobs: int | None,
             out.write(line + "\n")
             summary.add(outcome, codes)
     click.echo(summary.text(time.perf_counter() - started, jobs), err=True)
-    sys.exit(EXIT_REJECTED if summary.outcomes["invalid"] else EXIT_OK)
+    sys.exit(EXIT_INTERNAL if summary.outcomes["internal error"]
+             else EXIT_REJECTED if summary.outcomes["invalid"] else EXIT_OK)
 
 
 @main.command()

@@ -47,6 +47,11 @@ def plan_line(catalogue: Catalogue, file: str, number: int, raw: bytes) -> Resul
         errors = [d.as_dict() for d in error.diagnostics]
         return (json.dumps({"request": request.name, "error": errors}, ensure_ascii=False),
                 "invalid", ())
+    except Exception as error:  # a bug: reported on its line, and the run goes on
+        bug = Diagnostic(file, number, 0, "ENG003", f"internal error: {type(error).__name__}: "
+                         f"{str(error)[:200]}", "this is a bug: please report it with this line")
+        return (json.dumps({"request": request.name, "error": [bug.as_dict()]}, ensure_ascii=False),
+                "internal error", ())
     output = json.dumps({"request": request.name,
                          "plan": result.model_dump(mode="json", by_alias=True)},
                         ensure_ascii=False)

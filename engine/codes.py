@@ -110,6 +110,8 @@ CODES: dict[str, CodeInfo] = {
     "ENG002": CodeInfo("Two rules decided the same fact differently for this request.",
                        "rules/20-defaults.yaml: [error] rules 'a' and 'b' both decide invoice_recipient, as 'customer' and 'agency' (ENG002)"),
     # analysis
+    "ENG003": CodeInfo("`collab batch`: evaluating one line failed unexpectedly (a bug); the run goes on.",
+                       "requests.jsonl:12: [error] internal error: KeyError: 'x' (ENG003)"),
     "ANA001": CodeInfo("Two rules decide the same fact differently on some request (an overlap).",
                        "rules/20-defaults.yaml:16:5: [error] rules 'default-recipient-subscriber' and 'default-recipient-agency' both decide invoice_recipient ... (e.g. activate lon_smart/start, subscriber) (ANA001)"),
     "ANA002": CodeInfo("One rule says no approval is needed and another requires it, on some request.",

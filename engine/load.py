@@ -8,6 +8,7 @@ point at the exact line of a mistake.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,16 +61,41 @@ class _Loader(_SafeBase):  # type: ignore[valid-type,misc]
         self.positions: dict[PathKey, tuple[int, int]] = {}
         self.duplicates: list[tuple[str, int, int, int]] = []
         self.visited = 0  # nodes walked by _record, aliases counted each time
+        self.constructing: yaml.Node | None = None  # the node being built, for its position
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        self.constructing = node
+        return super().construct_object(node, deep)
+
+
+def _construct(loader: _Loader, node: yaml.Node, document: bool = False) -> Any:
+    """Build the value of ``node``; a value PyYAML cannot build is refused at its line.
+
+    PyYAML's constructor fails with plain Python errors on malformed values (a date
+    2001-13-45, `!!int abc`, `!!bool maybe`, an integer of 5,000 digits).
+    """
+    try:
+        return loader.construct_document(node) if document else loader.construct_object(node)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as error:
+        failed = loader.constructing or node
+        text = failed.value if isinstance(failed, yaml.ScalarNode) else ""
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        reason = str(error) if len(str(error)) <= 80 else str(error)[:80] + "..."
+        raise _RefusedError(failed, f"YAML cannot read the value {shown!r} ({reason})",
+                            "quote it if it is text; write plain values, without tags like !!int"
+                            ) from None
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-class _TooLargeError(Exception):
-    def __init__(self, node: yaml.Node, message: str, hint: str) -> None:
+class _RefusedError(Exception):
+    """A value refused before anything is built from it, at its node."""
+
+    def __init__(self, node: yaml.Node, message: str, hint: str, code: str = "YAML001") -> None:
         super().__init__(message)
-        self.node, self.message, self.hint = node, message, hint
+        self.node, self.message, self.hint, self.code = node, message, hint, code
 
 
 def _record(loader: _Loader, node: yaml.Node, path: PathKey,
@@ -82,27 +108,37 @@ def _record(loader: _Loader, node: yaml.Node, path: PathKey,
     """
     loader.visited += 1
     if loader.visited > MAX_VALUES:
-        raise _TooLargeError(node, f"the file holds more than {MAX_VALUES:,} values once its aliases "
-                        "are expanded", "write the values out, or use fewer nested aliases")
+        raise _RefusedError(node, f"the file holds more than {MAX_VALUES:,} values once its "
+                            "aliases are expanded",
+                            "write the values out, or use fewer nested aliases", "YAML004")
     if len(path) > MAX_DEPTH:
-        raise _TooLargeError(node, f"values are nested more than {MAX_DEPTH} levels deep",
-                        "flatten the structure")
+        raise _RefusedError(node, f"values are nested more than {MAX_DEPTH} levels deep",
+                            "flatten the structure", "YAML004")
     if id(node) in ancestors:
-        raise _TooLargeError(node, "an alias refers to a value that contains it (a loop)",
-                        "an alias (*name) may only repeat a value defined before and outside it")
+        raise _RefusedError(node, "an alias refers to a value that contains it (a loop)",
+                            "an alias (*name) may only repeat a value defined before and "
+                            "outside it", "YAML004")
     loader.positions.setdefault(path, _mark(node))
     if isinstance(node, yaml.MappingNode):
         inside = ancestors | {id(node)}
         seen: dict[object, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _RefusedError(key_node, "a key must be a plain value, not a list or "
+                                    "mapping", "write the key as text, e.g. `name:`")
+            # compared as YAML reads them: `yes:` and `true:`, `1:` and `0x1:` are one key
+            key = _construct(loader, key_node)
+            if not isinstance(key, Hashable):  # a tag made a list, set or mapping of it
+                raise _RefusedError(key_node, "a key must be a plain value, not a list or "
+                                    "mapping", "write the key as text, e.g. `name:`")
             if key in seen:
                 line, column = _mark(key_node)
-                loader.duplicates.append((str(key), line, column, seen[key]))
+                loader.duplicates.append((key_node.value, line, column, seen[key]))
                 continue
             seen[key] = _mark(key_node)[0]
-            loader.positions[(*path, key)] = _mark(key_node)
-            _record(loader, value_node, (*path, key), inside)
+            step = key if isinstance(key, str | int) else str(key)  # e.g. a date as a key
+            loader.positions[(*path, step)] = _mark(key_node)
+            _record(loader, value_node, (*path, step), inside)
     elif isinstance(node, yaml.SequenceNode):
         inside = ancestors | {id(node)}
         for index, item in enumerate(node.value):
@@ -165,10 +201,10 @@ def load_document(path: Path) -> Document:
                            "remove one of them: YAML keeps only the last, silently")
                 for key, line, column, first in loader.duplicates
             ])
-        data = loader.construct_document(node)
-    except _TooLargeError as error:
+        data = _construct(loader, node, document=True)
+    except _RefusedError as error:
         line, column = _mark(error.node)
-        raise InputError([Diagnostic(name, line, column, "YAML004", error.message,
+        raise InputError([Diagnostic(name, line, column, error.code, error.message,
                                      error.hint)]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

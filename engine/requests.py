@@ -65,9 +65,16 @@ def parse_line(file: str, number: int, text: str) -> NamedRequest:
     try:
         return NamedRequest(name, json.loads(text), line=(file, number))
     except json.JSONDecodeError as error:
-        return NamedRequest(name, problems=(Diagnostic(
-            file, number, error.colno, "JSON001", f"not JSON: {error.msg}",
-            "write one JSON object per line"),))
+        problem = Diagnostic(file, number, error.colno, "JSON001", f"not JSON: {error.msg}",
+                             "write one JSON object per line")
+    except RecursionError:
+        problem = Diagnostic(file, number, 0, "JSON001", "not JSON this tool reads: nested too "
+                             "deeply", "a request nests a few levels; check what wrote the line")
+    except ValueError as error:  # e.g. an integer of more than 4,300 digits
+        problem = Diagnostic(file, number, 0, "JSON001",
+                             f"not JSON this tool reads: {str(error)[:80]}",
+                             "check what wrote the line")
+    return NamedRequest(name, problems=(problem,))
 
 
 def read_lines(path: Path) -> Iterator[NamedRequest]:
