@@ -14,12 +14,12 @@ read: durable-rules' cost grows with both (measured in benchmarks/).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.catalogue import Catalogue, PlacedRule
 from engine.match import Predicate, facts_read, predicate
-from engine.models import Compare, Operation, Scalar, When
+from engine.models import Compare, Scalar, When
 
 ANCHOR = {"kind": "request"}
 
@@ -34,13 +34,25 @@ class Partition:
     facts: frozenset[str]  # every fact these rules read: all a request needs to carry
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledStage:
+    """One stage's rules, partitioned on first use (a `collab plan` needs a few partitions)."""
+
     stage: str
-    partitions: dict[tuple[str, str], Partition]  # (operation, service) -> its rules
+    catalogue: Catalogue
+    _partitions: dict[tuple[str, str], Partition] = field(default_factory=dict, repr=False)
+    _by_rules: dict[tuple[str, ...], Partition] = field(default_factory=dict, repr=False)
 
     def partition(self, operation: str, service: str) -> Partition:
-        return self.partitions[(operation, service)]
+        """The rules of this stage that can match a request of ``operation`` and ``service``."""
+        found = self._partitions.get((operation, service))
+        if found is None:
+            members = tuple(p for p in self.catalogue.stage_rules(self.stage)
+                            if may_match(p.rule.when, operation, service))
+            key = tuple(p.rule.id for p in members)
+            found = self._by_rules.get(key) or _partition(self.catalogue, self.stage, members)
+            self._by_rules[key] = self._partitions[(operation, service)] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -107,21 +119,8 @@ def may_match(when: When, operation: str, service: str | None = None) -> bool:
 
 
 def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
-    stages = []
-    for stage in catalogue.pipeline.stages:
-        placed_rules = catalogue.stage_rules(stage.id)
-        shared: dict[tuple[str, ...], Partition] = {}
-        partitions = {}
-        for operation in Operation.__args__:  # type: ignore[attr-defined]
-            for service in catalogue.services:
-                members = tuple(p for p in placed_rules
-                                if may_match(p.rule.when, operation, service))
-                key = tuple(p.rule.id for p in members)
-                if key not in shared:
-                    shared[key] = _partition(catalogue, stage.id, members)
-                partitions[(operation, service)] = shared[key]
-        stages.append(CompiledStage(stage.id, partitions))
-    return CompiledCatalogue(catalogue, tuple(stages))
+    return CompiledCatalogue(catalogue, tuple(CompiledStage(stage.id, catalogue)
+                                              for stage in catalogue.pipeline.stages))
 
 
 def _partition(catalogue: Catalogue, stage: str, members: tuple[PlacedRule, ...]) -> Partition:

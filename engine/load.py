@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,8 @@ class Document:
     data: Any
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
 
-    @property
-    def name(self) -> str:
+    @cached_property
+    def name(self) -> str:  # cached: resolving the path is the slow part of many diagnostics
         return display_path(self.path)
 
     def position(self, key: PathKey) -> tuple[int, int]:
