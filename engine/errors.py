@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -78,6 +79,11 @@ class EngineError(CollabError):
 def display_path(path: Path) -> str:
     """A path as the user would recognise it: relative to the working directory if below it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(_resolved(Path.cwd())))
     except (ValueError, OSError, RuntimeError):  # not below it; unreadable; a loop of links
         return str(path)
+
+
+@lru_cache(maxsize=8)
+def _resolved(folder: Path) -> Path:  # the working directory resolved once, not per file
+    return folder.resolve()

@@ -23,6 +23,7 @@ PathKey = tuple[str | int, ...]
 MAX_FILE_BYTES = 2_000_000
 MAX_VALUES = 100_000  # values in one file once aliases are expanded ("billion laughs")
 MAX_DEPTH = 50  # mappings and lists nested in one another
+_STR = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -62,6 +63,7 @@ class _Loader(_SafeBase):  # type: ignore[valid-type,misc]
         self.positions: dict[PathKey, tuple[int, int]] = {}
         self.duplicates: list[tuple[str, int, int, int]] = []
         self.visited = 0  # nodes walked by _record, aliases counted each time
+        self.ancestors: set[int] = set()  # the nodes _record is inside of (an alias loop test)
         self.constructing: yaml.Node | None = None  # the node being built, for its position
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
@@ -99,8 +101,7 @@ class _RefusedError(Exception):
         self.node, self.message, self.hint, self.code = node, message, hint, code
 
 
-def _record(loader: _Loader, node: yaml.Node, path: PathKey,
-            ancestors: frozenset[int] = frozenset()) -> None:
+def _record(loader: _Loader, node: yaml.Node, path: PathKey) -> None:
     """Walk the composed node tree once, recording positions and duplicate keys.
 
     An alias makes the same node appear again, so the walk also bounds what aliases expand
@@ -115,20 +116,20 @@ def _record(loader: _Loader, node: yaml.Node, path: PathKey,
     if len(path) > MAX_DEPTH:
         raise _RefusedError(node, f"values are nested more than {MAX_DEPTH} levels deep",
                             "flatten the structure", "YAML004")
-    if id(node) in ancestors:
+    if id(node) in loader.ancestors:
         raise _RefusedError(node, "an alias refers to a value that contains it (a loop)",
                             "an alias (*name) may only repeat a value defined before and "
                             "outside it", "YAML004")
     loader.positions.setdefault(path, _mark(node))
     if isinstance(node, yaml.MappingNode):
-        inside = ancestors | {id(node)}
+        loader.ancestors.add(id(node))
         seen: dict[object, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _RefusedError(key_node, "a key must be a plain value, not a list or "
                                     "mapping", "write the key as text, e.g. `name:`")
             # compared as YAML reads them: `yes:` and `true:`, `1:` and `0x1:` are one key
-            key = _construct(loader, key_node)
+            key = key_node.value if key_node.tag == _STR else _construct(loader, key_node)
             if not isinstance(key, Hashable):  # a tag made a list, set or mapping of it
                 raise _RefusedError(key_node, "a key must be a plain value, not a list or "
                                     "mapping", "write the key as text, e.g. `name:`")
@@ -139,17 +140,17 @@ def _record(loader: _Loader, node: yaml.Node, path: PathKey,
             seen[key] = _mark(key_node)[0]
             step = key if isinstance(key, str | int) else str(key)  # e.g. a date as a key
             loader.positions[(*path, step)] = _mark(key_node)
-            _record(loader, value_node, (*path, step), inside)
+            _record(loader, value_node, (*path, step))
+        loader.ancestors.discard(id(node))
     elif isinstance(node, yaml.SequenceNode):
-        inside = ancestors | {id(node)}
+        loader.ancestors.add(id(node))
         for index, item in enumerate(node.value):
             loader.positions[(*path, index)] = _mark(item)
-            _record(loader, item, (*path, index), inside)
+            _record(loader, item, (*path, index))
+        loader.ancestors.discard(id(node))
 
 
-def _read_text(path: Path) -> str:
-    name = display_path(path)
-
+def _read_text(path: Path, name: str) -> str:
     def fail(code: str, message: str, hint: str) -> InputError:
         return InputError([Diagnostic(name, 0, 0, code, message, hint)])
 
@@ -186,8 +187,8 @@ def _read_text(path: Path) -> str:
 
 def load_document(path: Path) -> Document:
     """Read one YAML or JSON file. Raises InputError with file and line on any problem."""
-    text = _read_text(path)
     name = display_path(path)
+    text = _read_text(path, name)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -232,4 +233,6 @@ def load_document(path: Path) -> Document:
                                      "fix the YAML syntax")]) from None
     finally:
         loader.dispose()
-    return Document(path=path, data=data, positions=loader.positions)
+    document = Document(path=path, data=data, positions=loader.positions)
+    document.__dict__["name"] = name  # the cached_property, already known
+    return document
