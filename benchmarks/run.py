@@ -1,0 +1,603 @@
+"""Benchmarks of collab: one table of figures against the targets (benchmarks/README.md).
+
+    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/python benchmarks/run.py [--smoke] [--json benchmarks/results.json]
+
+Each measure is one function below and gives rows of (measure, figure, target, met?).
+Figures are printed, not asserted: the run exits 0 whatever the targets say, and 1 only when
+a measure could not be taken (a command failed, or the floor or the ZEN table decided an
+activation differently from the engine: the comparison would then be meaningless).
+``--smoke`` takes every measure at tiny sizes in well under a minute, so that CI keeps the
+benchmark working; its figures mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+from floor import activation_decision
+
+from engine import (
+    check_catalogue,
+    compiled_catalogue,
+    default_catalogue_dir,
+    load_catalogue,
+    parse_request,
+    validate_catalogue,
+)
+from engine.catalogue import Catalogue
+from engine.evaluate import durable_matcher, evaluate, python_matcher
+from engine.facts import derive, nest
+from engine.generate import corpus
+from engine.models import Request
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent  # the virtualenv's bin/: collab and python
+EXAMPLE = "examples/activate-eekonomi-spcs-customer.yaml"
+ZEN_TABLE = HERE / "activation.zen.json"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    corpus_step: int  # every n-th request of the generated corpus
+    rounds: int  # timed passes over those requests
+    cold_runs: int  # process starts timed
+    scales: tuple[int, ...]  # catalogue copies
+    scale_repeats: int  # validations timed per size (best taken)
+    batch_requests: int
+    batch_repeats: int  # runs per job count (best taken)
+    memory_marks: tuple[int, int]  # evaluations before the two RSS readings
+
+
+FULL = Sizes(corpus_step=1, rounds=3, cold_runs=5, scales=(1, 10, 100), scale_repeats=3,
+             batch_requests=20_000, batch_repeats=2, memory_marks=(10_000, 100_000))
+SMOKE = Sizes(corpus_step=25, rounds=1, cold_runs=2, scales=(1, 2, 4), scale_repeats=1,
+              batch_requests=500, batch_repeats=1, memory_marks=(1_000, 3_000))
+
+
+@dataclass(frozen=True)
+class Row:
+    measure: str
+    figure: str
+    target: str = ""
+    met: bool | None = None  # None: no target
+
+
+class MeasureError(Exception):
+    """A measure could not be taken; the run reports it and exits 1."""
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- timing helpers -------------------------------------------------------------------------
+
+
+def timed(call: Callable[[Any], object], items: Sequence[Any]) -> list[int]:
+    """Nanoseconds of ``call(item)`` for each item, one pass."""
+    clock = time.perf_counter_ns
+    times = []
+    for item in items:
+        start = clock()
+        call(item)
+        times.append(clock() - start)
+    return times
+
+
+@dataclass(frozen=True)
+class Latency:
+    median_us: float
+    p99_us: float
+    per_second: float  # calls / total time of the calls
+
+    @classmethod
+    def of(cls, times_ns: list[int]) -> Latency:
+        p99 = statistics.quantiles(times_ns, n=100)[98] if len(times_ns) > 1 else times_ns[0]
+        return cls(statistics.median(times_ns) / 1e3, p99 / 1e3, len(times_ns) * 1e9 / sum(times_ns))
+
+    def text(self) -> str:
+        return f"median {self.median_us:,.1f} us, p99 {self.p99_us:,.1f} us, {self.per_second:,.0f}/s"
+
+
+def round_robin(calls: dict[str, Callable[[Any], object]], items: Sequence[Any],
+                rounds: int) -> dict[str, Latency]:
+    """Time every call over ``items``, taking turns each round so noise hits all alike."""
+    for call in calls.values():  # warm: rulesets registered, caches filled
+        for item in items:
+            call(item)
+    samples: dict[str, list[int]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            samples[name] += timed(call, items)
+    return {name: Latency.of(times) for name, times in samples.items()}
+
+
+def ratio_row(measure: str, numerator: float, denominator: float, target: str,
+              holds: Callable[[float], bool]) -> Row:
+    ratio = numerator / denominator
+    return Row(measure, f"{ratio:.2f}x", target, holds(ratio))
+
+
+# --- 1. plan evaluation ----------------------------------------------------------------------
+
+
+def corpus_requests(catalogue: Catalogue, step: int) -> list[Request]:
+    """Every ``step``-th request of the generated corpus, parsed (not timed)."""
+    return [parse_request(data, catalogue)
+            for data in itertools.islice(corpus(catalogue), 0, None, step)]
+
+
+def plan_evaluation(sizes: Sizes, figures: dict[str, Any]) -> list[Row]:
+    catalogue = load_catalogue()
+    compiled = compiled_catalogue(catalogue)
+    requests = corpus_requests(catalogue, sizes.corpus_step)
+    operations = Counter(r.operation for r in requests)
+    log(f"plan evaluation: {len(requests)} requests x {sizes.rounds} rounds")
+    found = round_robin({
+        "durable": lambda r: evaluate(compiled, r, durable_matcher),
+        "python": lambda r: evaluate(compiled, r, python_matcher),
+    }, requests, sizes.rounds)
+    figures["plan_evaluation"] = {"requests": len(requests), "rounds": sizes.rounds,
+                                  "operations": dict(operations),
+                                  **{name: asdict(latency) for name, latency in found.items()}}
+    mix = f"{len(requests)} requests, {len(operations)} operations"
+    return [
+        Row(f"plan evaluation, warm ({mix})", found["durable"].text()),
+        Row("plan evaluation, Python matcher (same corpus)", found["python"].text()),
+    ]
+
+
+# --- 2. the activation decision: engine, floor, peer ------------------------------------------
+
+
+def engine_decision(compiled: Any, request: Request) -> tuple[str, tuple[str, ...]]:
+    plan = evaluate(compiled, request)
+    return plan.outcome, tuple(sorted(r.code for r in plan.rejections))
+
+
+def zen_peer() -> tuple[Any, Any]:
+    """GoRules ZEN with benchmarks/activation.zen.json: a ZenEngine holding it under the key
+    'activation', and the same table as a ZenDecision (create_decision).
+
+    ZenEngine.evaluate(key) is the one compared: it reuses the decision it loaded, while
+    ZenDecision.evaluate costs more per call (timed too, as a note).
+    """
+    import zen
+
+    text = ZEN_TABLE.read_text(encoding="utf-8")
+    engine = zen.ZenEngine({"loader": {"type": "static", "content": {"activation": json.loads(text)}}})
+    return engine, engine.create_decision(zen.ZenDecisionContent(text))
+
+
+def zen_result(response: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    result = response["result"]
+    return result["outcome"], tuple(sorted(result["codes"]))
+
+
+def activation(sizes: Sizes, figures: dict[str, Any]) -> list[Row]:
+    catalogue = load_catalogue()
+    compiled = compiled_catalogue(catalogue)
+    requests = [r for r in corpus_requests(catalogue, sizes.corpus_step) if r.operation == "activate"]
+    try:
+        peer, decision = zen_peer()
+    except ImportError:
+        raise MeasureError("zen-engine is not installed: .venv/bin/pip install -e '.[bench]'") from None
+
+    def floor(r: Request) -> tuple[str, tuple[str, ...]]:
+        return activation_decision(catalogue, derive(catalogue, r, {}))
+
+    def zen_table(r: Request) -> tuple[str, tuple[str, ...]]:
+        return zen_result(peer.evaluate("activation", nest(derive(catalogue, r, {}))))
+
+    def zen_decision(r: Request) -> tuple[str, tuple[str, ...]]:
+        return zen_result(decision.evaluate(nest(derive(catalogue, r, {}))))
+
+    disagreements = []
+    for request in requests:
+        expected = engine_decision(compiled, request)
+        for name, decide in (("floor", floor), ("ZEN", zen_table)):
+            decided = decide(request)
+            if decided != expected:
+                disagreements.append(f"{name} on {request.service} ({request.customer.name}): "
+                                     f"{decided} != engine {expected}")
+    if disagreements:
+        raise MeasureError("the activation decision differs from the engine's:\n  "
+                            + "\n  ".join(disagreements[:10]))
+    outcomes = Counter(engine_decision(compiled, r)[0] for r in requests)
+
+    log(f"activation decision: {len(requests)} activations x {sizes.rounds} rounds")
+    found = round_robin({
+        "engine": lambda r: engine_decision(compiled, r),
+        "engine_python_matcher": lambda r: evaluate(compiled, r, python_matcher),
+        "derive": lambda r: derive(catalogue, r, {}),
+        "floor": floor,
+        "zen": zen_table,
+        "zen_create_decision": zen_decision,
+    }, requests, sizes.rounds)
+    figures["activation"] = {"requests": len(requests), "agree": len(requests),
+                             "outcomes": dict(outcomes),
+                             **{name: asdict(latency) for name, latency in found.items()}}
+    engine, floor_, zen_ = found["engine"].median_us, found["floor"].median_us, found["zen"].median_us
+    python = found["engine_python_matcher"].median_us
+    return [
+        Row("activations: floor and ZEN agree with the engine",
+            f"{len(requests)} of {len(requests)} ({', '.join(f'{o} {n}' for o, n in outcomes.items())})"),
+        Row("  engine (durable-rules): evaluate() -> plan", found["engine"].text()),
+        Row("  floor: derive + plain Python decision", found["floor"].text()),
+        Row("  peer: derive + nest + ZEN decision table", found["zen"].text()),
+        Row("  (derive alone, shared by floor and peer)", found["derive"].text()),
+        Row("  (peer via create_decision().evaluate)", found["zen_create_decision"].text()),
+        ratio_row("engine / floor (medians)", engine, floor_, "<= 5x", lambda x: x <= 5),
+        ratio_row("engine / peer (medians)", engine, zen_, "< 1x", lambda x: x < 1),
+        Row("  (engine with Python matcher / floor)", f"{python / floor_:.2f}x"),
+        Row("  (engine with Python matcher / peer)", f"{python / zen_:.2f}x"),
+    ]
+
+
+# --- 3. cold start ---------------------------------------------------------------------------
+
+
+def run_timed(command: list[str], ok: tuple[int, ...] = (0,),
+              env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds of ``command`` and the CPU seconds (user + system) of its process tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=env, check=False)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in ok:
+        raise MeasureError(f"{' '.join(command)} exited {done.returncode}: "
+                           f"{done.stderr.decode(errors='replace')[-500:]}")
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def wall_time(command: list[str], ok: tuple[int, ...] = (0,),
+              env: dict[str, str] | None = None) -> float:
+    return run_timed(command, ok, env)[0]
+
+
+def cold_start(sizes: Sizes, figures: dict[str, Any]) -> list[Row]:
+    plan = [str(BIN / "collab"), "plan", EXAMPLE]
+    baseline = [sys.executable, "-c", "import yaml, pydantic, click"]
+    # As on a user's machine: bytecode is written once and read afterwards (a sandbox or CI
+    # may set PYTHONDONTWRITEBYTECODE, and every start would then compile what has no .pyc).
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    wall_time(plan, ok=(0, 1), env=env)  # once untimed: files in the page cache, bytecode written
+    wall_time(baseline, env=env)
+    plans, imports = [], []
+    for _ in range(sizes.cold_runs):  # alternating, so that noise hits both
+        plans.append(wall_time(plan, ok=(0, 1), env=env))
+        imports.append(wall_time(baseline, env=env))
+    best, best_base = min(plans), min(imports)
+    median, median_base = statistics.median(plans), statistics.median(imports)
+    log(f"cold start: {sizes.cold_runs} runs each")
+    figures["cold_start"] = {"plan_s": plans, "imports_s": imports}
+    return [
+        Row(f"cold start: collab plan {EXAMPLE.split('/')[-1]} (best of {sizes.cold_runs})",
+            f"{best * 1e3:.0f} ms (median {median * 1e3:.0f} ms)", "< 300 ms", best < 0.3),
+        Row("  import baseline: python -c 'import yaml, pydantic, click'",
+            f"{best_base * 1e3:.0f} ms (median {median_base * 1e3:.0f} ms)"),
+        ratio_row("cold start / import baseline (best)", best, best_base, "<= 3x", lambda x: x <= 3),
+    ]
+
+
+# --- 4. catalogue scaling --------------------------------------------------------------------
+
+
+def _service_id(service_id: str, copy: int) -> str:
+    return f"{service_id}_k{copy}"
+
+
+def _renamed_test(test: Any, copy: int) -> Any:
+    """A `service.id` test (a value, a list, or {not|in|not_in: ...}) naming the copies."""
+    if isinstance(test, str):
+        return _service_id(test, copy)
+    if isinstance(test, list):
+        return [_renamed_test(value, copy) for value in test]
+    if isinstance(test, dict):
+        return {op: _renamed_test(value, copy) if op in ("not", "in", "not_in") else value
+                for op, value in test.items()}
+    return test
+
+
+def _renamed_when(when: dict[str, Any], copy: int) -> dict[str, Any]:
+    renamed = dict(when)
+    if "service.id" in renamed:
+        renamed["service.id"] = _renamed_test(renamed["service.id"], copy)
+    if "any" in renamed:
+        renamed["any"] = [_renamed_when(alternative, copy) for alternative in renamed["any"]]
+    return renamed
+
+
+def _renamed_service(service: dict[str, Any], copy: int) -> dict[str, Any]:
+    renamed = {**service, "id": _service_id(service["id"], copy), "name": f"{service['name']} {copy}"}
+    if "bundles" in renamed:
+        renamed["bundles"] = [_service_id(b, copy) for b in renamed["bundles"]]
+    renamed["variants"] = [
+        {**variant, "disables": [{**ref, "service": _service_id(ref["service"], copy)}
+                                 for ref in variant["disables"]]} if "disables" in variant else variant
+        for variant in service["variants"]]
+    return renamed
+
+
+def _renamed_rules(document: dict[str, Any], copy: int) -> dict[str, Any]:
+    return {**document, "rules": [
+        {**rule, "id": f"{rule['id']}-k{copy}", "when": _renamed_when(rule.get("when", {}), copy)}
+        for rule in document["rules"]]}
+
+
+def synthetic_catalogue(root: Path, copies: int) -> None:
+    """The shipped catalogue and ``copies - 1`` renamed copies of its services and rules.
+
+    Copy k has services `<id>_k<k>` (bundles and disabled add-ons pointing at copy k) and
+    rules `<id>-k<k>` whose `service.id` tests name copy k's services; rules without such
+    a test are copied too, so services, variants and rules all grow ``copies``-fold.
+    """
+    shipped = default_catalogue_dir()
+    shutil.copytree(shipped / "services", root / "services")
+    shutil.copytree(shipped / "rules", root / "rules")
+
+    def load(path: Path) -> Any:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def write(path: Path, data: Any) -> None:
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    services = [(p, load(p)) for p in sorted((shipped / "services").glob("*.yaml"))]
+    rule_files = [(p, load(p)) for p in sorted((shipped / "rules").glob("*.yaml"))
+                  if p.name not in ("pipeline.yaml", "domain.yaml")]
+    for copy in range(2, copies + 1):
+        for path, service in services:
+            write(root / "services" / f"{_service_id(path.stem, copy)}.yaml",
+                  _renamed_service(service, copy))
+        for path, document in rule_files:
+            write(root / "rules" / f"{path.stem}-k{copy}.yaml", _renamed_rules(document, copy))
+
+
+def best_time(call: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def catalogue_scaling(sizes: Sizes, figures: dict[str, Any]) -> list[Row]:
+    seconds: dict[int, float] = {}
+    counts: dict[int, tuple[int, int, int]] = {}
+    with tempfile.TemporaryDirectory(prefix="collab-bench-") as tmp:
+        for copies in sizes.scales:
+            root = Path(tmp) / f"x{copies}"
+            synthetic_catalogue(root, copies)
+            catalogue, problems = check_catalogue(root)
+            errors = [p for p in problems if p.severity.value == "error"]
+            if catalogue is None or errors:
+                raise MeasureError(f"the {copies}x catalogue does not validate: "
+                                    + "; ".join(str(p.as_dict()) for p in errors[:5]))
+            counts[copies] = (len(catalogue.services),
+                              sum(len(s.variants) for s in catalogue.services.values()),
+                              len(catalogue.rules))
+            log(f"catalogue scaling: {copies}x = {counts[copies]} services, variants, rules")
+            seconds[copies] = best_time(lambda root=root: validate_catalogue(root, analysis=False),
+                                        sizes.scale_repeats)
+        first_root = Path(tmp) / f"x{sizes.scales[0]}"
+        analysed = best_time(lambda: validate_catalogue(first_root, analysis=True, cache=False),
+                             sizes.scale_repeats)
+
+    def exponent(a: int, b: int) -> float:
+        return math.log(seconds[b] / seconds[a]) / math.log(b / a)
+
+    small, middle, large = sizes.scales
+    figures["catalogue_scaling"] = {"seconds": seconds, "counts": counts,
+                                    "with_analysis_1x_s": analysed}
+    rows = [
+        Row(f"catalogue load + validate, {k}x ({'/'.join(map(str, counts[k]))} "
+            "services/variants/rules)", f"{seconds[k] * 1e3:,.0f} ms",
+            "< 2 s" if k == large else "", seconds[k] < 2 if k == large else None)
+        for k in sizes.scales
+    ]
+    return [
+        *rows,
+        Row(f"  growth exponent {middle}x -> {large}x", f"{exponent(middle, large):.2f}", "<= 1.1",
+            exponent(middle, large) <= 1.1),
+        Row(f"  growth exponent {small}x -> {large}x", f"{exponent(small, large):.2f}"),
+        Row(f"  validate with analysis, {small}x (no cache)", f"{analysed * 1e3:,.0f} ms"),
+    ]
+
+
+# --- 5. batch ----------------------------------------------------------------------------------
+
+
+def batch(sizes: Sizes, figures: dict[str, Any]) -> list[Row]:
+    collab = str(BIN / "collab")
+    rates: dict[int, float] = {}
+    busy: dict[int, float] = {}  # CPU seconds / wall seconds: cores kept busy on average
+    with tempfile.TemporaryDirectory(prefix="collab-bench-") as tmp:
+        requests, plans = Path(tmp) / "requests.jsonl", Path(tmp) / "plans.jsonl"
+        wall_time([collab, "generate", "--count", str(sizes.batch_requests), "-o", str(requests)])
+        for jobs in (1, 2):
+            log(f"batch: {sizes.batch_requests} requests, {jobs} job(s)")
+            seconds, cpu = min(
+                run_timed([collab, "batch", str(requests), "-o", str(plans), "--jobs", str(jobs)])
+                for _ in range(sizes.batch_repeats))
+            rates[jobs], busy[jobs] = sizes.batch_requests / seconds, cpu / seconds
+    efficiency = rates[2] / rates[1]
+    figures["batch"] = {"requests": sizes.batch_requests, "per_second": rates, "cores_busy": busy,
+                        "efficiency": efficiency, "cores": os.cpu_count()}
+    return [
+        Row(f"batch, {sizes.batch_requests:,} requests, 1 job (whole process)",
+            f"{rates[1]:,.0f} requests/s ({busy[1]:.2f} cores busy)"),
+        Row("batch, 2 jobs", f"{rates[2]:,.0f} requests/s ({busy[2]:.2f} cores busy)"),
+        Row("  parallel efficiency (rate 2 jobs / rate 1 job)", f"{efficiency:.2f}", ">= 1.8",
+            efficiency >= 1.8),
+    ]
+
+
+# --- 6. memory -----------------------------------------------------------------------------------
+
+
+def rss_bytes() -> int:
+    try:
+        import psutil
+    except ImportError:  # Linux without psutil
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    return int(psutil.Process().memory_info().rss)
+
+
+def peak_rss_bytes() -> int:
+    """The process's highest RSS so far: VmHWM on Linux, where ru_maxrss would report the
+    parent's RSS at fork if that was higher (it survives exec)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB elsewhere
+
+
+def memory_child(first: int, second: int) -> None:
+    """In its own process: evaluate the corpus round and round; RSS before evaluating and
+    after ``first`` and ``second`` evaluations (each after a gc.collect), and the peak (also
+    before evaluating: generating the corpus). Prints JSON."""
+    catalogue = load_catalogue()
+    compiled = compiled_catalogue(catalogue)
+    requests = corpus_requests(catalogue, 1)
+    gc.collect()
+    readings = {0: rss_bytes()}
+    peak_before = peak_rss_bytes()
+    for done, request in enumerate(itertools.islice(itertools.cycle(requests), second), start=1):
+        evaluate(compiled, request)
+        if done in (first, second):
+            gc.collect()
+            readings[done] = rss_bytes()
+    peak = max(peak_rss_bytes(), *readings.values())  # the high-water mark can lag the RSS read
+    print(json.dumps({"rss_ready": readings[0], "rss_first": readings[first],
+                      "rss_second": readings[second], "peak_before": peak_before, "peak": peak}))
+
+
+def memory(sizes: Sizes, figures: dict[str, Any]) -> list[Row]:
+    first, second = sizes.memory_marks
+    log(f"memory: {second:,} evaluations in a child process")
+    done = subprocess.run([sys.executable, __file__, "--memory-child", str(first), str(second)],
+                          cwd=REPO, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise MeasureError(f"the memory child exited {done.returncode}: {done.stderr[-500:]}")
+    found = json.loads(done.stdout)
+    growth = found["rss_second"] / found["rss_first"] - 1
+    figures["memory"] = {**found, "evaluations": [first, second], "growth": growth}
+    mib = 1024 * 1024
+    return [
+        Row("RSS with the corpus parsed, before evaluating", f"{found['rss_ready'] / mib:.1f} MiB"),
+        Row(f"RSS after {first:,} evaluations", f"{found['rss_first'] / mib:.1f} MiB"),
+        Row(f"RSS after {second:,} evaluations", f"{found['rss_second'] / mib:.1f} MiB"),
+        Row(f"  growth {first:,} -> {second:,}", f"{growth * 100:+.1f} %", "<= 5 %", growth <= 0.05),
+        Row("peak RSS of that process", f"{found['peak'] / mib:.1f} MiB"),
+    ]
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+                 platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    memory_kib = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                       if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
+
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {"cores": os.cpu_count(), "cpu": model, "memory_gib": round(memory_kib / 1024 ** 2, 1),
+            "python": platform.python_version(), "system": platform.platform(),
+            "durable-rules": version("durable-rules"), "zen-engine": version("zen-engine")}
+
+
+def table(rows: list[Row]) -> str:
+    cells = [("measure", "figure", "target", "met?")] + [
+        (r.measure, r.figure, r.target, "" if r.met is None else "yes" if r.met else "NO") for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+             for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+MEASURES = [plan_evaluation, activation, cold_start, catalogue_scaling, batch, memory]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: only shows that every measure runs")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here as JSON")
+    parser.add_argument("--only", nargs="+", metavar="MEASURE", choices=[m.__name__ for m in MEASURES],
+                        help="take only these measures (to rerun a noisy one): "
+                        + ", ".join(m.__name__ for m in MEASURES))
+    parser.add_argument("--memory-child", type=int, nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(*args.memory_child)
+        return 0
+
+    sizes = SMOKE if args.smoke else FULL
+    figures: dict[str, Any] = {"machine": machine(), "smoke": args.smoke, "sizes": asdict(sizes)}
+    rows: list[Row] = []
+    failed = []
+    started = time.perf_counter()
+    for measure in MEASURES:
+        if args.only and measure.__name__ not in args.only:
+            continue
+        try:
+            rows += measure(sizes, figures)
+        except MeasureError as error:
+            failed.append(f"{measure.__name__}: {error}")
+            rows.append(Row(measure.__name__.replace("_", " "), "FAILED (see below)"))
+    figures["rows"] = [asdict(row) for row in rows]
+    figures["seconds"] = time.perf_counter() - started
+
+    info = figures["machine"]
+    print(f"collab benchmarks{' (smoke: tiny sizes, figures mean nothing)' if args.smoke else ''}: "
+          f"{info['cores']} cores, {info['cpu']}, {info['memory_gib']} GiB, Python {info['python']}, "
+          f"durable-rules {info['durable-rules']}, zen-engine {info['zen-engine']}")
+    print(table(rows))
+    met = [r.met for r in rows if r.met is not None]
+    print(f"{sum(met)} of {len(met)} targets met; {figures['seconds']:.0f} s")
+    for failure in failed:
+        print(f"FAILED {failure}", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
