@@ -1,0 +1,54 @@
+"""Files the tool writes (docs, schemas, batch and generate output) are replaced whole or not
+at all: an error or Ctrl-C midway leaves the good file where it was, and no debris."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.files import atomic_writer, write_atomic
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_an_error_midway_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "plans.jsonl"
+    target.write_text("the good content\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt), atomic_writer(target) as stream:
+        stream.write("half of the new")
+        raise KeyboardInterrupt
+    assert target.read_text(encoding="utf-8") == "the good content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plans.jsonl"]
+
+
+def test_a_finished_write_replaces_the_file_and_keeps_its_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "schema.json"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o640)
+    write_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "new"
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_ctrl_c_during_batch_leaves_the_old_output(tmp_path: Path) -> None:
+    requests, plans = tmp_path / "requests.jsonl", tmp_path / "plans.jsonl"
+    collab = [sys.executable, "-c", "import cli; cli.main()"]
+    subprocess.run([*collab, "generate", "--count", "20000", "-o", str(requests)], cwd=ROOT,
+                   check=True)
+    plans.write_text("the good content\n", encoding="utf-8")
+    process = subprocess.Popen([*collab, "batch", str(requests), "-o", str(plans), "--jobs", "1"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(3)  # well into the run: 20,000 requests take several seconds
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted" in stderr
+    assert plans.read_text(encoding="utf-8") == "the good content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plans.jsonl", "requests.jsonl"]
