@@ -87,7 +87,7 @@ def main() -> None:
     """Plan Visma Advisor collaborations from the YAML catalogue."""
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=EXIT_CODES_HELP, short_help="Dry-run a request and print its plan.")
 @click.argument("request_file", metavar="REQUEST", type=click.Path(path_type=Path, dir_okay=True))
 @catalogue_option
 @format_option
@@ -104,7 +104,7 @@ def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> 
     sys.exit(EXIT_REJECTED if result.outcome == "rejected" else EXIT_OK)
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=EXIT_CODES_HELP, short_help="Check a catalogue and analyse its rules.")
 @click.argument("catalogue_dir", metavar="DIR", required=False,
                 type=click.Path(path_type=Path, file_okay=False))
 @click.option("--format", "output_format",
@@ -156,7 +156,7 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
     sys.exit(EXIT_REJECTED if failed else EXIT_OK)
 
 
-@main.command()
+@main.command(short_help="List the catalogue's services and variants.")
 @catalogue_option
 @format_option
 @handles_errors
@@ -180,7 +180,7 @@ def services(catalogue_dir: Path | None, output_format: str) -> None:
                        f" periods: {', '.join(map(str, v.agreement_periods))} months{agency}")
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=EXIT_CODES_HELP, short_help="Show why a request gets its plan.")
 @click.argument("request_file", metavar="REQUEST", type=click.Path(path_type=Path))
 @catalogue_option
 @format_option
@@ -215,7 +215,7 @@ Exit codes:
   3  internal error (a bug: please report it)"""
 
 
-@main.command(epilog=DIFF_EXIT_CODES_HELP)
+@main.command(epilog=DIFF_EXIT_CODES_HELP, short_help="Requests whose plan a catalogue change alters.")
 @click.argument("paths", metavar="[REQUESTS]...", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--old", "old", required=True, metavar="DIR|REV",
               help="The catalogue before: a folder, or a git revision (HEAD, main, HEAD~1) of "
@@ -282,7 +282,7 @@ Exit codes:
      error line and the run goes on"""
 
 
-@main.command(epilog=BATCH_EXIT_CODES_HELP)
+@main.command(epilog=BATCH_EXIT_CODES_HELP, short_help="Plan many requests (JSON Lines) on every core.")
 @click.argument("input_file", metavar="REQUESTS.jsonl",
                 type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @catalogue_option
@@ -334,7 +334,7 @@ def batch(input_file: Path, catalogue_dir: Path | None, jobs: int | None,
              else EXIT_REJECTED if summary.outcomes["invalid"] else EXIT_OK)
 
 
-@main.command()
+@main.command(short_help="Write the catalogue's whole request space.")
 @catalogue_option
 @click.option("--count", type=click.IntRange(1), default=None,
               help="How many requests (default: the whole space once); beyond the space it "
@@ -370,7 +370,7 @@ Exit codes:
   3  internal error (a bug: please report it)"""
 
 
-@main.command("test", epilog=TEST_EXIT_CODES_HELP)
+@main.command("test", epilog=TEST_EXIT_CODES_HELP, short_help="Run test cases written as data.")
 @click.argument("paths", metavar="[PATH]...", nargs=-1,
                 type=click.Path(path_type=Path))
 @catalogue_option
@@ -423,7 +423,7 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
              else EXIT_REJECTED if "fail" in statuses or under else EXIT_OK)
 
 
-@main.command()
+@main.command(short_help="List the facts rules can test and use.")
 @catalogue_option
 @handles_errors
 def facts(catalogue_dir: Path | None) -> None:
@@ -443,7 +443,7 @@ def facts(catalogue_dir: Path | None) -> None:
                        f"{', '.join(setting.values)}.")
 
 
-@main.command()
+@main.command(short_help="Render the catalogue as Markdown.")
 @catalogue_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("docs/catalogue"), show_default=True, help="Folder to write to.")
@@ -475,7 +475,7 @@ def write_files(files: dict[str, str], out_dir: Path, check: bool, command: str)
         sys.exit(EXIT_REJECTED)
 
 
-@main.command()
+@main.command(short_help="Write the JSON Schemas.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("schemas"), show_default=True, help="Folder to write the schemas to.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a schema in --out is stale.")
