@@ -17,8 +17,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
 
+from engine import load_catalogue, plan
 from engine.catalogue import Catalogue
-from engine.errors import CollabError
+from engine.errors import CollabError, Diagnostic
+from engine.requests import NamedRequest, parse_line
 
 CHUNK = 250  # lines per task: large enough to amortise the IPC, small enough to keep order
 IN_FLIGHT = 4  # chunks queued per worker
@@ -31,10 +33,6 @@ _catalogue: Catalogue | None = None
 
 def plan_line(catalogue: Catalogue, file: str, number: int, raw: bytes) -> Result:
     """One input line planned: the output line, the outcome and the rejection codes."""
-    from engine import plan
-    from engine.errors import Diagnostic
-    from engine.requests import NamedRequest, parse_line
-
     try:
         request = parse_line(file, number, raw.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -60,8 +58,6 @@ def plan_line(catalogue: Catalogue, file: str, number: int, raw: bytes) -> Resul
 
 def _start_worker(root: str) -> None:
     global _catalogue
-    from engine import load_catalogue
-
     _catalogue = load_catalogue(root)
 
 
