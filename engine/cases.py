@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from engine import compiled_catalogue
 from engine.catalogue import Catalogue
 from engine.compile import CompiledCatalogue
 from engine.errors import CollabError, Diagnostic, InputError, display_path
@@ -170,8 +171,6 @@ class CaseResult:
 def run_case(path: Path, catalogue: Catalogue,
              compiled: CompiledCatalogue | None = None) -> CaseResult:
     """Run one case file against ``catalogue``."""
-    from engine import compiled_catalogue
-
     started = time.perf_counter()
     result = CaseResult(path)
     try:
@@ -208,8 +207,6 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def run_cases(paths: Iterable[Path], catalogue: Catalogue) -> list[CaseResult]:
-    from engine import compiled_catalogue
-
     compiled = compiled_catalogue(catalogue)
     return [run_case(path, catalogue, compiled) for path in case_files(paths)]
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine import plan
 from engine.catalogue import Catalogue
 from engine.errors import CollabError, Diagnostic, InputError, display_path
 from engine.models import Plan
@@ -85,8 +86,6 @@ def plan_changes(old: Plan, new: Plan) -> list[str]:
 
 def _plan(catalogue: Catalogue, request: NamedRequest) -> Plan | str:
     """The plan, or the first reason the request is invalid under this catalogue."""
-    from engine import plan
-
     try:
         return plan(catalogue, request.parse(catalogue))
     except CollabError as error:
