@@ -20,7 +20,7 @@ from multiprocessing.pool import AsyncResult
 from engine import load_catalogue, plan
 from engine.catalogue import Catalogue
 from engine.errors import CollabError, Diagnostic
-from engine.requests import NamedRequest, parse_line
+from engine.requests import parse_line
 
 CHUNK = 250  # lines per task: large enough to amortise the IPC, small enough to keep order
 IN_FLIGHT = 4  # chunks queued per worker
@@ -33,12 +33,7 @@ _catalogue: Catalogue | None = None
 
 def plan_line(catalogue: Catalogue, file: str, number: int, raw: bytes) -> Result:
     """One input line planned: the output line, the outcome and the rejection codes."""
-    try:
-        request = parse_line(file, number, raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        request = NamedRequest(f"{file}:{number}", problems=(Diagnostic(
-            file, number, error.start + 1, "IO005", f"not UTF-8 text ({error.reason})",
-            "write the requests as UTF-8"),))
+    request = parse_line(file, number, raw)
     try:
         result = plan(catalogue, request.parse(catalogue))
     except CollabError as error:

@@ -189,8 +189,6 @@ def with_decisions(catalogue: Catalogue, request: Request, base: dict[str, Any],
     only these again after each stage that decides something.
     """
     service = catalogue.services[request.service]
-    ours = _our_collaboration(request)
-    subscription = _subscription(request)
     variant_id = decided.get("variant.id", request.variant)
     recipient = decided.get("invoice_recipient", request.invoice_recipient)
     period = decided.get("agreement_period", request.agreement_period)
@@ -215,12 +213,13 @@ def with_decisions(catalogue: Catalogue, request: Request, base: dict[str, Any],
             facts["change"] = change_kind(service.variant(current_id), target)
     if recipient is not None:
         facts["invoice_recipient"] = recipient
-        if ours is not None and ours.invoice_recipient is not None:
-            facts["invoice_recipient_changes"] = recipient != ours.invoice_recipient
+        current_recipient = base.get("collaboration.invoice_recipient")
+        if current_recipient is not None:
+            facts["invoice_recipient_changes"] = recipient != current_recipient
     if period is not None:
         facts["agreement_period"] = period
-        current_period = (ours.agreement_period if ours else None) or (
-            subscription.agreement_period if subscription else None)
+        current_period = base.get("collaboration.agreement_period") or base.get(
+            "subscription.agreement_period")
         if current_period is not None:
             facts["agreement_period_changes"] = period != current_period
     return facts

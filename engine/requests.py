@@ -59,11 +59,18 @@ def _files(paths: Iterable[Path]) -> Iterator[Path]:
                                          "name request files, JSON Lines files or folders")])
 
 
-def parse_line(file: str, number: int, text: str) -> NamedRequest:
-    """Line ``number`` of a JSON Lines file as a request, or why it is not one."""
+def parse_line(file: str, number: int, raw: bytes) -> NamedRequest:
+    """Line ``number`` of a JSON Lines file as a request, or why it is not one.
+
+    Lines are decoded one by one, so a line that is not UTF-8 is one bad line, not the end
+    of the file.
+    """
     name = f"{file}:{number}"
     try:
-        return NamedRequest(name, json.loads(text), line=(file, number))
+        return NamedRequest(name, json.loads(raw.decode("utf-8")), line=(file, number))
+    except UnicodeDecodeError as error:
+        problem = Diagnostic(file, number, error.start + 1, "IO005",
+                             f"not UTF-8 text ({error.reason})", "write the requests as UTF-8")
     except json.JSONDecodeError as error:
         problem = Diagnostic(file, number, error.colno, "JSON001", f"not JSON: {error.msg}",
                              "write one JSON object per line")
@@ -83,14 +90,11 @@ def read_lines(path: Path) -> Iterator[NamedRequest]:
 
     shown = "<stdin>" if str(path) == "-" else display_path(path)
     try:
-        stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+        stream = sys.stdin.buffer if str(path) == "-" else path.open("rb")
         with stream:
             for number, line in enumerate(stream, start=1):
                 if line.strip():
                     yield parse_line(shown, number, line)
-    except UnicodeDecodeError as error:
-        raise InputError([Diagnostic(shown, 0, 0, "IO005", f"not UTF-8 text ({error.reason})",
-                                     "save the file as UTF-8")]) from None
     except OSError as error:
         raise InputError([Diagnostic(shown, 0, 0, "IO003", f"cannot read: {error.strerror}",
                                      "check the path and its permissions")]) from None
