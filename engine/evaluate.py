@@ -22,8 +22,10 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -50,6 +52,43 @@ _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 _SENTINEL = "__every_request__"  # not a valid rule id, so it cannot clash with one
 
 
+class _DeferredInterrupts:
+    """Ctrl-C during a durable-rules call, raised once the call is over.
+
+    Raised inside durable-rules' action dispatch, a KeyboardInterrupt is caught there and
+    comes out as an ordinary error (a failed plan, and a batch going on). So while the main
+    thread is inside a call, SIGINT only takes note, and KeyboardInterrupt is raised after
+    the session is deleted. Outside calls Ctrl-C acts as always. The handler is installed
+    once, and only over Python's default one.
+    """
+
+    def __init__(self) -> None:
+        self.inside = False
+        self.pending = False
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if not self.inside:
+            raise KeyboardInterrupt
+        self.pending = True
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        self.inside = True
+        try:
+            yield
+        finally:
+            self.inside = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+
 class _RulesHost:
     """The process's one durable-rules Host and the rulesets registered in it."""
 
@@ -57,6 +96,7 @@ class _RulesHost:
         from durable.engine import Host  # imported late: it starts timer threads
 
         self._host = Host()
+        self._interrupts = _DeferredInterrupts()
         self._lock = threading.Lock()
         self._registered: set[str] = set()
         self._fired: dict[str, list[str]] = {}
@@ -80,7 +120,7 @@ class _RulesHost:
 
     def matching_rules(self, partition: Partition, facts: dict[str, Any]) -> set[str]:
         """Ids of the rules of ``partition`` whose conditions hold for ``facts`` (nested)."""
-        with self._lock:
+        with self._lock, self._interrupts.deferred():
             if partition.ruleset not in self._registered:
                 self._register(partition)
             sid = str(next(self._sids))
