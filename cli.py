@@ -310,9 +310,13 @@ def batch(input_file: Path, catalogue_dir: Path | None, jobs: int | None,
     jobs = jobs or os.cpu_count() or 1
     from_stdin = str(input_file) == "-"
     name = "<stdin>" if from_stdin else display_path(input_file)
+    show_progress = sys.stderr.isatty()
     try:
         source = sys.stdin.buffer if from_stdin else input_file.open("rb")
-        total = None if from_stdin else sum(1 for raw in input_file.open("rb") if raw.strip())
+        total = None
+        if show_progress and not from_stdin:  # the bar's length: one quick pass over the file
+            with input_file.open("rb") as counted:
+                total = sum(1 for raw in counted if raw.strip())
     except OSError as error:
         raise InputError([Diagnostic(name, 0, 0, "IO001" if isinstance(error, FileNotFoundError)
                                      else "IO003", f"cannot read: {error.strerror}",
@@ -323,7 +327,7 @@ def batch(input_file: Path, catalogue_dir: Path | None, jobs: int | None,
         stack.enter_context(source)
         out = _output(stack, output_file)
         results = plan_lines(catalogue, read_lines(name, source), jobs)
-        if sys.stderr.isatty():
+        if show_progress:
             results = stack.enter_context(click.progressbar(
                 results, length=total, label="planning", file=sys.stderr))
         for line, outcome, codes in results:
