@@ -31,7 +31,7 @@ from engine.facts import FACTS, SETTING_PREFIX
 from engine.generate import corpus
 from engine.match import facts_read
 from engine.models import FromFact, Request
-from engine.validate import PLACEHOLDER, parse_request
+from engine.validate import PLACEHOLDER
 
 
 def summarise(data: dict[str, Any]) -> str:
@@ -76,6 +76,7 @@ class _Scan:
     matched: Counter[str] = field(default_factory=Counter)
     visible: Counter[str] = field(default_factory=Counter)
     facts_seen: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (op, service)
+    by_operation: dict[str, set[str]] = field(default_factory=dict)  # rules matched per operation
     findings: dict[Key, Finding] = field(default_factory=dict)
 
     def merge(self, other: _Scan) -> None:
@@ -83,22 +84,11 @@ class _Scan:
         self.visible += other.visible
         for where, names in other.facts_seen.items():
             self.facts_seen.setdefault(where, set()).update(names)
+        for operation, rule_ids in other.by_operation.items():
+            self.by_operation.setdefault(operation, set()).update(rule_ids)
         for key, finding in other.findings.items():
             if key not in self.findings or finding[0] < self.findings[key][0]:
                 self.findings[key] = finding
-
-
-def rules_by_operation(catalogue: Catalogue) -> dict[str, set[str]]:
-    """The rules that match some request of each operation in the catalogue's space."""
-    compiled = compile_catalogue(catalogue)
-    reached: dict[str, set[str]] = {}
-    for data in corpus(catalogue):
-        try:
-            evaluation = trace(compiled, parse_request(data, catalogue), python_matcher)
-        except EngineError:
-            continue  # a conflict: analyse() reports it
-        reached.setdefault(data["operation"], set()).update(p.rule.id for p in evaluation.matched)
-    return reached
 
 
 PARALLEL_FROM = 2000  # requests; below that, starting processes costs more than it saves
@@ -136,6 +126,8 @@ def _scan(compiled: CompiledCatalogue, requests: list[dict[str, Any]], share: in
             scan.matched[placed.rule.id] += 1
             if outcome != "rejected" or not placed.rule.then.steps:
                 scan.visible[placed.rule.id] += 1
+        scan.by_operation.setdefault(data["operation"], set()).update(
+            placed.rule.id for placed in matched)
         seen = scan.facts_seen.setdefault((data["operation"], data["service"]), set())
         for stage in evaluation.stages:
             seen.update(stage.facts)
@@ -173,6 +165,11 @@ def _scan_corpus(compiled: CompiledCatalogue) -> _Scan:
     for scan in shares:
         total.merge(scan)
     return total
+
+
+def rules_by_operation(catalogue: Catalogue) -> dict[str, set[str]]:
+    """The rules that match some request of each operation in the catalogue's space."""
+    return _scan_corpus(compile_catalogue(catalogue)).by_operation
 
 
 def analyse(catalogue: Catalogue) -> list[Diagnostic]:
