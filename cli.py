@@ -96,7 +96,7 @@ def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> 
     """Dry-run REQUEST (YAML or JSON) and print the plan: outcome, steps, warnings."""
     from engine import load_catalogue, load_request
     from engine import plan as make_plan
-    from engine.render import plan_json, plan_text
+    from engine.render.plan import plan_json, plan_text
 
     catalogue = load_catalogue(catalogue_dir)
     result = make_plan(catalogue, load_request(request_file, catalogue))
@@ -123,7 +123,7 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
              no_analysis: bool, no_cache: bool) -> None:
     """Check the catalogue in DIR (default: the shipped one) and report every problem."""
     from engine import default_catalogue_dir, validate_catalogue
-    from engine.render import (
+    from engine.render.diagnostics import (
         diagnostics_github,
         diagnostics_json,
         diagnostics_sarif,
@@ -163,7 +163,7 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
 def services(catalogue_dir: Path | None, output_format: str) -> None:
     """List the catalogue's services and their variants."""
     from engine import load_catalogue
-    from engine.render import to_json
+    from engine.render.plan import to_json
 
     catalogue = load_catalogue(catalogue_dir)
     if output_format == "json":
@@ -192,9 +192,9 @@ def explain(request_file: Path, catalogue_dir: Path | None, output_format: str,
     """Show why REQUEST gets its plan: every rule considered, whether it matched and, if
     not, which condition failed on which fact value; then how the steps were ordered."""
     from engine import compiled_catalogue, load_catalogue, load_request
-    from engine.explain import explain as make_explanation
-    from engine.explain import explanation_json, explanation_text
-    from engine.render import to_json
+    from engine.render.plan import to_json
+    from engine.tools.explain import explain as make_explanation
+    from engine.tools.explain import explanation_json, explanation_text
 
     catalogue = load_catalogue(catalogue_dir)
     explanation = make_explanation(compiled_catalogue(catalogue),
@@ -234,12 +234,12 @@ def diff(paths: tuple[Path, ...], old: str, new_dir: Path | None, generated: boo
     import tempfile
 
     from engine import default_catalogue_dir, load_catalogue
-    from engine.analyse import summarise
-    from engine.diff import catalogue_at_revision, compare, report_json, report_text
     from engine.errors import Diagnostic, InputError, display_path
-    from engine.generate import corpus
-    from engine.render import to_json
-    from engine.requests import NamedRequest, read_requests
+    from engine.render.plan import to_json
+    from engine.request.lines import NamedRequest, read_requests
+    from engine.tools.analyse import summarise
+    from engine.tools.diff import catalogue_at_revision, compare, report_json, report_text
+    from engine.tools.generate import corpus
 
     if not paths and not generated:
         raise InputError([Diagnostic("collab diff", 0, 0, "IO001", "no requests to compare",
@@ -303,8 +303,8 @@ def batch(input_file: Path, catalogue_dir: Path | None, jobs: int | None,
     import time
 
     from engine import load_catalogue
-    from engine.batch import Summary, plan_lines, read_lines
     from engine.errors import Diagnostic, InputError, display_path
+    from engine.tools.batch import Summary, plan_lines, read_lines
 
     catalogue = load_catalogue(catalogue_dir)
     jobs = jobs or os.cpu_count() or 1
@@ -356,7 +356,7 @@ def generate(catalogue_dir: Path | None, count: int | None, output_file: Path | 
     import json
 
     from engine import load_catalogue
-    from engine.generate import requests
+    from engine.tools.generate import requests
 
     catalogue = load_catalogue(catalogue_dir)
     with contextlib.ExitStack() as stack:
@@ -394,7 +394,8 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
     what was expected against what the plan gives.
     """
     from engine import load_catalogue
-    from engine.cases import (
+    from engine.render.plan import to_json
+    from engine.tools.cases import (
         coverage,
         coverage_json,
         coverage_text,
@@ -403,7 +404,6 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
         results_text,
         run_cases,
     )
-    from engine.render import to_json
 
     catalogue = load_catalogue(catalogue_dir)
     results = run_cases(paths or (Path("tests/scenarios"),), catalogue)
@@ -433,7 +433,7 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
 def facts(catalogue_dir: Path | None) -> None:
     """List the facts rules can test in `when:` and use as {placeholders} in texts."""
     from engine import load_catalogue
-    from engine.facts import FACTS, SETTING_PREFIX
+    from engine.catalogue.facts import FACTS, SETTING_PREFIX
 
     catalogue = load_catalogue(catalogue_dir)
     width = max(len(name) for name in FACTS) + 2
@@ -456,7 +456,7 @@ def facts(catalogue_dir: Path | None) -> None:
 def docs(catalogue_dir: Path | None, out_dir: Path, check: bool) -> None:
     """Render the catalogue as Markdown: services, rules, flowcharts, domain facts."""
     from engine import load_catalogue
-    from engine.docs import render
+    from engine.tools.docs import render
 
     write_files(render(load_catalogue(catalogue_dir)), out_dir, check, "collab docs")
 
@@ -486,8 +486,8 @@ def write_files(files: dict[str, str], out_dir: Path, check: bool, command: str)
 @handles_errors
 def schema(out_dir: Path, check: bool) -> None:
     """Write the JSON Schemas of catalogue files, requests and plans (for editors and CI)."""
-    from engine.render import to_json
-    from engine.schema import generate
+    from engine.render.plan import to_json
+    from engine.tools.schema import generate
 
     write_files({name: to_json(schema) for name, schema in generate().items()}, out_dir, check,
                 "collab schema")

@@ -2,7 +2,7 @@
 
 The same decision the rules in rules/*.yaml make for ``operation: activate`` (scenario,
 default variant, payer and period, then every rejection and the outcome), as one function
-over the request's facts *before* any rule decided anything (engine.facts.derive with no
+over the request's facts *before* any rule decided anything (engine.request.facts.derive with no
 decisions). It is what the engine would cost if the rules were code: run.py times it against
 the engine and checks that both decide the same on every activation of the corpus.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.catalogue import Catalogue
+from engine.catalogue.catalogue import Catalogue
 
 Decision = tuple[str, tuple[str, ...]]  # (outcome, sorted rejection codes)
 

@@ -45,11 +45,12 @@ from engine import (
     parse_request,
     validate_catalogue,
 )
-from engine.catalogue import Catalogue
-from engine.evaluate import durable_matcher, evaluate, python_matcher
-from engine.facts import derive, nest
-from engine.generate import corpus
-from engine.models import Request
+from engine.catalogue.catalogue import Catalogue
+from engine.evaluation.evaluate import evaluate, python_matcher
+from engine.evaluation.host import durable_matcher
+from engine.request.facts import derive, nest
+from engine.request.model import Request
+from engine.tools.generate import corpus
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

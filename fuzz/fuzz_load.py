@@ -1,12 +1,12 @@
 """Fuzz target: the file loader, the request parser and the catalogue checker, on any bytes.
 
 One input is tried as
-  1. a request file (YAML or JSON): engine.load.load_document, then
-     engine.validate.request_from_document and parse_request, then engine.plan;
+  1. a request file (YAML or JSON): engine.catalogue.documents.load_document, then
+     engine.request.parse.request_from_document and parse_request, then engine.plan;
   2. a catalogue file, when it loads as a mapping that looks like one (`stage`/`rules`, or
-     `variants`): written into a small catalogue and checked with engine.validate.check_catalogue,
+     `variants`): written into a small catalogue and checked with engine.catalogue.checks.check_catalogue,
      then, if the catalogue is usable, compiled and evaluated on a few requests;
-  3. a JSON Lines line for `collab batch`: engine.batch.plan_line.
+  3. a JSON Lines line for `collab batch`: engine.tools.batch.plan_line.
 The only allowed outcomes are a value, or a CollabError the stage may raise (InputError,
 RequestError, CatalogueError). Any other exception is a crash; so is an input taking longer
 than SLOW seconds (the runner enforces it).
@@ -58,12 +58,13 @@ with _instrument:
         load_catalogue,
         plan,
     )
-    from engine.batch import plan_line
-    from engine.compile import compile_catalogue
-    from engine.evaluate import evaluate
-    from engine.generate import corpus
-    from engine.load import load_document
-    from engine.validate import check_catalogue, parse_request, request_from_document
+    from engine.catalogue.checks import check_catalogue
+    from engine.catalogue.documents import load_document
+    from engine.evaluation.compile import compile_catalogue
+    from engine.evaluation.evaluate import evaluate
+    from engine.request.parse import parse_request, request_from_document
+    from engine.tools.batch import plan_line
+    from engine.tools.generate import corpus
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine import load_catalogue
-from engine.analyse import analyse
+from engine.tools.analyse import analyse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +131,7 @@ def test_accepted_finding_is_not_reported(catalogue_copy: Path) -> None:
 
 
 def test_committed_catalogue_docs_are_current() -> None:
-    from engine.docs import render
+    from engine.tools.docs import render
 
     stale = [name for name, text in render(load_catalogue(ROOT)).items()
              if (ROOT / "docs" / "catalogue" / name).read_text(encoding="utf-8") != text]
@@ -139,8 +139,8 @@ def test_committed_catalogue_docs_are_current() -> None:
 
 
 def test_committed_schemas_are_current() -> None:
-    from engine.render import to_json
-    from engine.schema import generate
+    from engine.render.plan import to_json
+    from engine.tools.schema import generate
 
     stale = [name for name, schema in generate().items()
              if (ROOT / "schemas" / name).read_text(encoding="utf-8") != to_json(schema)]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 
 from engine import Catalogue, parse_request
-from engine.compile import compile_catalogue
-from engine.evaluate import durable_matcher, python_matcher, trace
-from engine.generate import corpus
+from engine.evaluation.compile import compile_catalogue
+from engine.evaluation.evaluate import python_matcher, trace
+from engine.evaluation.host import durable_matcher
+from engine.tools.generate import corpus
 
 
 def test_durable_rules_and_python_agree_on_every_rule_of_a_corpus_slice(catalogue: Catalogue) -> None:

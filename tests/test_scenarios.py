@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine import Catalogue
-from engine.cases import run_case
+from engine.tools.cases import run_case
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 

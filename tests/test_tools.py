@@ -14,8 +14,8 @@ from click.testing import CliRunner, Result
 
 import cli
 from engine import Catalogue, compiled_catalogue, parse_request
-from engine.evaluate import python_matcher, trace
-from engine.generate import corpus
+from engine.evaluation.evaluate import python_matcher, trace
+from engine.tools.generate import corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "tests" / "scenarios"

@@ -1,6 +1,6 @@
 """Hypothesis strategies: valid requests for a catalogue, invalid ones, and catalogue variants.
 
-``valid_requests`` builds a request from scratch the way engine.generate shapes them
+``valid_requests`` builds a request from scratch the way engine.tools.generate shapes them
 (operation x service x variant x current variant x customer kind x payer x period x ending x
 setting), but draws every part independently, so it also combines what the generated corpus
 only varies one at a time: several tasks, collaborations with this agency and others, in
@@ -22,7 +22,7 @@ import yaml
 from hypothesis import strategies as st
 
 from engine import Catalogue
-from engine.generate import VARIATIONS, corpus
+from engine.tools.generate import VARIATIONS, corpus
 
 OPERATIONS = ("activate", "accept_invitation", "change_variant", "change_invoice_recipient",
               "change_agreement_period", "end", "link")

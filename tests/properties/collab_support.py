@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 
 from engine import Catalogue, Plan, load_catalogue, plan
-from engine.generate import corpus
+from engine.tools.generate import corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def shipped() -> Catalogue:
 
 @lru_cache(maxsize=1)
 def shipped_space() -> list[dict[str, Any]]:
-    """engine.generate's corpus for the shipped catalogue (5,754 requests)."""
+    """engine.tools.generate's corpus for the shipped catalogue (5,754 requests)."""
     return list(corpus(shipped()))
 
 

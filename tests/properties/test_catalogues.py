@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from test_requests import check_plan
 
 from engine import CatalogueError, CollabError, EngineError, RequestError, load_catalogue, plan
-from engine.generate import corpus
+from engine.tools.generate import corpus
 
 SAMPLE = 100  # corpus requests planned per generated catalogue (every n-th)
 
@@ -58,7 +58,7 @@ def test_every_request_of_a_generated_catalogue_gives_one_plan(
 
 def test_a_catalogue_copied_elsewhere_gives_the_same_plans() -> None:
     """A catalogue is its content: the same files in another folder plan the same."""
-    from engine.render import plan_json
+    from engine.render.plan import plan_json
 
     shipped = load_catalogue(ROOT)
     with tempfile.TemporaryDirectory(prefix="collab-catalogue-") as folder:

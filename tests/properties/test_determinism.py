@@ -29,8 +29,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import compiled_catalogue, load_catalogue, load_request, parse_request, plan
-from engine.evaluate import python_matcher, trace
-from engine.render import plan_json
+from engine.evaluation.evaluate import python_matcher, trace
+from engine.render.plan import plan_json
 
 CATALOGUE = shipped()
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -56,8 +56,8 @@ import contextlib, hashlib, io, json, sys
 from pathlib import Path
 import cli
 from engine import load_catalogue, plan
-from engine.generate import corpus
-from engine.render import plan_json
+from engine.tools.generate import corpus
+from engine.render.plan import plan_json
 
 root = Path(sys.argv[1])
 step = int(sys.argv[2])
@@ -242,7 +242,7 @@ SIMPLE: dict[str, Any] = {
 def _fresh_process_plans(requests: list[dict[str, Any]]) -> list[str]:
     """The plans of ``requests``, each in an interpreter that evaluated nothing before."""
     script = ("import json, sys\nfrom engine import load_catalogue, plan\n"
-              "from engine.render import plan_json\n"
+              "from engine.render.plan import plan_json\n"
               "print(json.dumps(plan_json(plan(load_catalogue(sys.argv[1]), "
               "json.loads(sys.argv[2])))))")
     running = [_python(None, "-c", script, str(ROOT), json.dumps(r)) for r in requests]
@@ -291,11 +291,11 @@ def test_no_evaluation_sees_another(requests: list[dict[str, Any]]) -> None:
 def test_durable_rules_keeps_no_session_after_an_evaluation() -> None:
     """Every durable-rules session an evaluation opened is gone afterwards: asking its state,
     in any registered ruleset, fails with 'state not found' (durable-rules error 309). This
-    looks at engine.evaluate's internals on purpose: it is the proof the issue asks for."""
-    evaluation = importlib.import_module("engine.evaluate")
+    looks at engine.evaluation.host's internals on purpose: it is the proof the issue asks for."""
+    evaluation = importlib.import_module("engine.evaluation.host")
     host = evaluation._rules_host()
     if not all(hasattr(host, name) for name in ("_host", "_registered", "_sids", "_fired", "_lock")):
-        pytest.skip("engine.evaluate's durable-rules bookkeeping changed; update this test")
+        pytest.skip("engine.evaluation.host's durable-rules bookkeeping changed; update this test")
     with host._lock:
         first = next(host._sids)  # the sessions of the evaluations below come after this one
     for request in (HEAVY, SIMPLE, *corpus_slice()[:50]):

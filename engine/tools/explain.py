@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.catalogue import PlacedRule
-from engine.compile import CompiledCatalogue, may_match
-from engine.evaluate import Evaluation, trace
-from engine.match import Check, checks
-from engine.models import Decision, FromFact, Request
-from engine.render import OUTCOME_WORDS
+from engine.catalogue.catalogue import PlacedRule
+from engine.catalogue.rule import FromFact
+from engine.evaluation.compile import CompiledCatalogue, may_match
+from engine.evaluation.evaluate import Evaluation, trace
+from engine.evaluation.operators import Check, checks
+from engine.plan.model import Decision
+from engine.render.plan import OUTCOME_WORDS
+from engine.request.model import Request
 
 
 @dataclass(frozen=True)

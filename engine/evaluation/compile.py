@@ -17,9 +17,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.catalogue import Catalogue, PlacedRule
-from engine.match import Predicate, facts_read, predicate
-from engine.models import Compare, Scalar, When
+from engine.catalogue.catalogue import Catalogue, PlacedRule
+from engine.catalogue.rule import Compare, When
+from engine.catalogue.types import Scalar
+from engine.evaluation.operators import Predicate, facts_read, predicate
 
 ANCHOR = {"kind": "request"}
 

@@ -14,8 +14,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from engine.catalogue import Catalogue
-from engine.models import Service
+from engine.catalogue.catalogue import Catalogue
+from engine.catalogue.service import Service
 
 AGENCY_ID = "556000-0001"
 OTHER_AGENCY_ID = "556000-0002"

@@ -1,62 +1,11 @@
-"""Stage 5: render plans and diagnostics as text for people or JSON for machines."""
+"""Diagnostics as text, JSON, GitHub workflow annotations and SARIF 2.1.0."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from engine.errors import Diagnostic
-from engine.models import Plan
-
-OUTCOME_WORDS = {
-    "ready": "ready: nothing more is needed than the steps below",
-    "awaits_customer": "waits for the customer's approval",
-    "needs_support": "needs Visma support",
-    "rejected": "rejected",
-}
-
-
-def _sources(source: list[str]) -> str:
-    return ", ".join(source)
-
-
-def plan_text(plan: Plan) -> str:
-    what = f"{plan.variant.name} ({plan.service.name})" if plan.variant else plan.service.name
-    lines = [
-        f"Plan: {plan.operation.replace('_', ' ')} {what} for {plan.customer}",
-        f"Outcome: {OUTCOME_WORDS[plan.outcome]}",
-    ]
-    if plan.scenario:
-        lines.append(f"Scenario: {plan.scenario.name}")
-    defaults = [d for d in plan.decisions if d.fact != "scenario"]
-    if defaults:
-        lines.append("Defaults applied:")
-        lines += [f"  - {d.fact} = {d.value}  [{d.rule}; {_sources(d.source)}]" for d in defaults]
-    if plan.rejections:
-        lines.append(f"Rejected, {len(plan.rejections)} reason(s):")
-        for r in plan.rejections:
-            lines.append(f"  x {r.code}: {r.message}  [{r.rule}; {_sources(r.source)}]")
-            lines.append(f"    what to do: {r.hint}")
-    if plan.steps:
-        lines.append("Steps:")
-        width = max(len(s.actor) for s in plan.steps)
-        for s in plan.steps:
-            lines.append(f"  {s.number:>2}. {s.actor:<{width}}  {s.text}  "
-                         f"[{s.rule}; {_sources(s.source)}]")
-    if plan.warnings:
-        lines.append("Warnings:")
-        lines += [f"  ! {w.code}: {w.message}  [{w.rule}; {_sources(w.source)}]"
-                  for w in plan.warnings]
-    return "\n".join(lines) + "\n"
-
-
-def to_json(data: Any) -> str:
-    """Stable JSON: the same data always gives the same bytes."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def plan_json(plan: Plan) -> str:
-    return to_json(plan.model_dump(mode="json", by_alias=True))
+from engine.render.plan import to_json
 
 
 def diagnostics_text(diagnostics: list[Diagnostic]) -> str:

@@ -1,34 +1,20 @@
-"""Stage 2: turn loaded documents into a checked Catalogue or Request, or say what is wrong.
-
-Problems are collected, not raised one at a time: a product owner sees every mistake in the
-catalogue in one run, each with its file, line and a hint. Layers: the file (load.py), the
-shape (pydantic models), then references between files (services, variants, facts, stages,
-phases, scenarios, D-numbers).
+"""Check a catalogue: every file's shape, then the references between files (services, variants,
+facts, stages, phases, scenarios, D-numbers). Problems are collected, not raised one at a time: a
+product owner sees every mistake in one run, each with its file, line and a hint.
 """
 
 from __future__ import annotations
 
-import difflib
 import gc
 import hashlib
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from engine.catalogue import Catalogue, PlacedRule
-from engine.errors import (
-    CatalogueError,
-    Diagnostic,
-    InputError,
-    RequestError,
-    Severity,
-    display_path,
-)
-from engine.facts import (
+from engine.catalogue.catalogue import Catalogue, PlacedRule
+from engine.catalogue.documents import Document, PathKey, load_document
+from engine.catalogue.facts import (
     CHANGES,
     ENDINGS,
     FACTS,
@@ -41,118 +27,25 @@ from engine.facts import (
     VARIANTS,
     is_known_fact,
 )
-from engine.load import Document, PathKey, load_document
-from engine.models import (
-    Compare,
-    Domain,
-    FromFact,
-    Operation,
-    Pipeline,
-    Request,
-    RuleFile,
-    Scalar,
-    Service,
-    When,
+from engine.catalogue.messages import (
+    DOMAIN_FILE,
+    PIPELINE_FILE,
+    PLACEHOLDER,
+    M,
+    did_you_mean,
+    validate_model,
 )
-
-M = TypeVar("M", bound=BaseModel)
-
-PIPELINE_FILE = "pipeline.yaml"
-DOMAIN_FILE = "domain.yaml"
-PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
-
-_PATTERN_WORDS = {
-    r"^[a-z][a-z0-9_]*$": "an id: lower-case letters, digits and _, starting with a letter",
-    r"^[a-z][a-z0-9-]*$": "a rule id: lower-case letters, digits and -, starting with a letter",
-    r"^[A-Z][A-Z0-9_]*$": "a code: upper-case letters, digits and _",
-    r"^D[1-9][0-9]*$": "a domain fact number such as D14",
-    r"^[0-9]+(\.[0-9]+)*$": "a version such as \"2020.0\"",
-    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "an email address",
-}
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
-
-
-def _describe(error: Any) -> tuple[str, str]:
-    """A pydantic error in a product owner's words: message and hint."""
-    kind, msg = error["type"], error["msg"]
-    loc = [part for part in error["loc"] if not str(part).startswith(("function-", "union["))]
-    field = str(loc[-1]) if loc else "document"
-    if kind == "extra_forbidden":
-        return f"unknown field '{field}'", "check the spelling; the schema lists the fields allowed here"
-    if kind == "missing":
-        return f"missing required field '{field}'", f"add '{field}:'"
-    if kind == "string_pattern_mismatch":
-        pattern = error.get("ctx", {}).get("pattern", "")
-        wanted = _PATTERN_WORDS.get(pattern, f"text matching {pattern}")
-        return f"'{field}' must be {wanted}, not {error['input']!r}", ""
-    if kind == "string_type" and isinstance(error.get("input"), bool | int | float):
-        return (f"'{field}' must be text, but YAML read {error['input']!r}",
-                "quote it: YAML reads yes/no/on/off/true/false as booleans and digits as numbers")
-    if kind == "value_error":
-        return f"'{field}': {msg.removeprefix('Value error, ')}", ""
-    given = error.get("input")
-    if kind in ("model_type", "dict_type") and not loc:
-        return (f"the file must hold one mapping (key: value lines), not {_kind_of(given)}",
-                "write the fields at the top level, not as a list item")
-    if kind in ("model_type", "dict_type"):
-        return (f"'{field}' must be a mapping (key: value lines), not {_kind_of(given)}",
-                "indent its fields below it")
-    if kind == "int_type" and isinstance(given, str):
-        return (f"'{field}' must be a whole number, not the text {given!r}",
-                "remove the quotes")
-    if kind in ("int_type", "int_from_float"):
-        return f"'{field}' must be a whole number, not {given!r}", "write digits only, e.g. 12"
-    if kind == "bool_type":
-        return f"'{field}' must be true or false, not {given!r}", "write true or false, unquoted"
-    if kind == "list_type":
-        return (f"'{field}' must be a list, not {_kind_of(given)}",
-                "write it as [a, b] or as lines starting with '- '")
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"'{field}' must be {expected}, not {given!r}", "use one of the values listed"
-    return f"'{field}': {msg}", "the JSON Schemas in schemas/ describe every field"
-
-
-def _kind_of(value: object) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    return repr(value)
-
-
-def validate_model(model: type[M], document: Document,
-                   code: str) -> tuple[M | None, list[Diagnostic]]:
-    """The model built from the document, or the problems, each at its line."""
-    try:
-        return model.model_validate(document.data), []
-    except ValidationError as error:
-        seen: set[tuple[PathKey, str]] = set()
-        problems = []
-        for item in error.errors():
-            loc: PathKey = tuple(p for p in item["loc"]
-                                 if not str(p).startswith(("function-", "union[")) and p not in
-                                 ("str", "int", "bool", "list[union[str,int,bool]]", "Compare"))
-            message, hint = _describe(item)
-            if (loc, message) in seen:
-                continue
-            seen.add((loc, message))
-            problems.append(document.diagnostic(loc, code, message, hint))
-        return None, _union_noise_removed(problems)
-
-
-def _union_noise_removed(problems: list[Diagnostic]) -> list[Diagnostic]:
-    """A value that fits no branch of a union gets one error per branch: keep one per place."""
-    kept: dict[tuple[int, int], Diagnostic] = {}
-    for problem in problems:
-        kept.setdefault((problem.line, problem.column), problem)
-    return list(kept.values())
+from engine.catalogue.pipeline import Domain, Pipeline
+from engine.catalogue.rule import Compare, FromFact, RuleFile, When
+from engine.catalogue.service import Service
+from engine.catalogue.types import Operation, Scalar
+from engine.errors import (
+    CatalogueError,
+    Diagnostic,
+    InputError,
+    Severity,
+    display_path,
+)
 
 
 def _load_all(paths: list[Path]) -> tuple[list[Document], list[Diagnostic]]:
@@ -188,7 +81,7 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_catalogue(root: Path) -> Catalogue:
+def load_catalogue_at(root: Path) -> Catalogue:
     """The catalogue at ``root``; raises CatalogueError (or InputError) listing every error."""
     catalogue, problems = check_catalogue(root)
     errors = [p for p in problems if p.severity is Severity.ERROR]
@@ -551,123 +444,3 @@ def _compare_values(test: Compare) -> list[Scalar]:
     return []
 
 
-# --------------------------------------------------------------------------- requests
-
-
-def request_from_document(document: Document, catalogue: Catalogue) -> Request:
-    """The request in ``document``, checked against the catalogue; raises RequestError."""
-    request, problems = validate_model(Request, document, "REQ001")
-    if request is None:
-        raise RequestError(problems)
-    problems = _RequestChecker(document, catalogue).check(request)
-    if problems:
-        raise RequestError(problems)
-    return request
-
-
-def load_request(path: Path, catalogue: Catalogue) -> Request:
-    """The request in the file at ``path``; raises InputError or RequestError."""
-    return request_from_document(load_document(path), catalogue)
-
-
-def parse_request(data: Any, catalogue: Catalogue, name: str = "<request>") -> Request:
-    """A request given as data (e.g. by a service), checked like a file."""
-    return request_from_document(Document(path=Path(name), data=data), catalogue)
-
-
-class _RequestChecker:
-    def __init__(self, document: Document, catalogue: Catalogue) -> None:
-        self.document = document
-        self.catalogue = catalogue
-        self.problems: list[Diagnostic] = []
-
-    def add(self, key: PathKey, code: str, message: str, hint: str) -> None:
-        self.problems.append(self.document.diagnostic(key, code, message, hint))
-
-    def service(self, service_id: str, key: PathKey) -> Service | None:
-        service = self.catalogue.services.get(service_id)
-        if service is None:
-            self.add(key, "REQ010", f"unknown service '{service_id}'",
-                     did_you_mean(service_id, self.catalogue.services) or
-                     f"services: {', '.join(sorted(self.catalogue.services))}")
-        return service
-
-    def variant(self, service: Service, variant_id: str, key: PathKey) -> None:
-        if not service.has_variant(variant_id):
-            ids = [v.id for v in service.variants]
-            self.add(key, "REQ011", f"'{variant_id}' is not a variant of {service.name}",
-                     did_you_mean(variant_id, ids) or f"its variants: {', '.join(ids)}")
-
-    def period(self, period: int | None, key: PathKey) -> None:
-        known = sorted(self.catalogue.periods)
-        if period is not None and period not in known:
-            self.add(key, "REQ015", f"{period} months is not an agreement period of any service",
-                     f"agreement periods: {', '.join(map(str, known))} months")
-
-    def check(self, request: Request) -> list[Diagnostic]:
-        service = self.service(request.service, ("service",))
-        if service is not None:
-            if request.variant is not None:
-                self.variant(service, request.variant, ("variant",))
-            declared = {s.id: s for s in service.settings}
-            for setting_id, value in request.settings.items():
-                if setting_id not in declared:
-                    self.add(("settings", setting_id), "REQ013",
-                             f"{service.name} has no setting '{setting_id}'",
-                             did_you_mean(setting_id, declared) or
-                             f"its settings: {', '.join(declared) or 'none'}")
-                elif value not in declared[setting_id].values:
-                    self.add(("settings", setting_id), "REQ013",
-                             f"'{value}' is not a value of {setting_id}",
-                             f"values: {', '.join(declared[setting_id].values)}")
-        self.period(request.agreement_period, ("agreement_period",))
-        task_ids = [t.id for t in request.agency.tasks]
-        if request.task is not None and request.task not in task_ids:
-            self.add(("task",), "REQ012", f"the agency has no task '{request.task}' for this customer",
-                     did_you_mean(request.task, task_ids) or
-                     f"tasks: {', '.join(task_ids) or 'none (add one under agency.tasks)'}")
-        software_ids = self.catalogue.software_ids
-        for index, software in enumerate(request.agency.software):
-            if software.id not in software_ids:
-                self.add(("agency", "software", index, "id"), "REQ016",
-                         f"unknown software '{software.id}'",
-                         did_you_mean(software.id, software_ids) or
-                         f"known: {', '.join(sorted(software_ids))}")
-        customer = request.customer
-        if customer.subscriptions and not customer.spcs_customer:
-            self.add(("customer", "spcs_customer"), "REQ017",
-                     "a customer with subscriptions is a Spcs customer",
-                     "set spcs_customer: true, or remove the subscriptions")
-        seen: set[str] = set()
-        for index, subscription in enumerate(customer.subscriptions):
-            key: PathKey = ("customer", "subscriptions", index)
-            if subscription.service in seen:
-                self.add((*key, "service"), "REQ018",
-                         f"two subscriptions of '{subscription.service}'", "list each service once")
-            seen.add(subscription.service)
-            sub_service = self.service(subscription.service, (*key, "service"))
-            if sub_service is not None:
-                self.variant(sub_service, subscription.variant, (*key, "variant"))
-                addons = [a.id for a in sub_service.addons]
-                for a_index, addon in enumerate(subscription.addons):
-                    if addon not in addons:
-                        self.add((*key, "addons", a_index), "REQ014",
-                                 f"{sub_service.name} has no add-on '{addon}'",
-                                 did_you_mean(addon, addons) or
-                                 f"its add-ons: {', '.join(addons) or 'none'}")
-            self.period(subscription.agreement_period, (*key, "agreement_period"))
-        pairs: set[tuple[str, str]] = set()
-        for index, collaboration in enumerate(customer.collaborations):
-            key = ("customer", "collaborations", index)
-            pair = (collaboration.agency, collaboration.service)
-            if pair in pairs:
-                self.add((*key, "service"), "REQ018", "the same collaboration is listed twice",
-                         "list each agency and service once")
-            pairs.add(pair)
-            collab_service = self.service(collaboration.service, (*key, "service"))
-            if collab_service is not None and collaboration.variant is not None:
-                self.variant(collab_service, collaboration.variant, (*key, "variant"))
-            self.period(collaboration.agreement_period, (*key, "agreement_period"))
-        for index, used in enumerate(customer.used_services):
-            self.service(used, ("customer", "used_services", index))
-        return self.problems

@@ -1,6 +1,6 @@
 """Static analysis of the rules over the catalogue's whole space.
 
-The universe is the generated corpus (engine/generate.py): every operation, service,
+The universe is the generated corpus (engine/tools/generate.py): every operation, service,
 variant, customer kind, payer, period, ending and setting, each with every variation. Each
 request is evaluated with the plain-Python matcher and the findings are reported as
 diagnostics at the rule's line, each with a concrete example request:
@@ -23,15 +23,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.catalogue import Catalogue, PlacedRule
-from engine.compile import CompiledCatalogue, compile_catalogue, may_match
+from engine.catalogue.catalogue import Catalogue, PlacedRule
+from engine.catalogue.facts import FACTS, SETTING_PREFIX
+from engine.catalogue.messages import PLACEHOLDER
+from engine.catalogue.rule import FromFact
 from engine.errors import Diagnostic, EngineError, Severity, display_path
-from engine.evaluate import Evaluation, python_matcher, trace
-from engine.facts import FACTS, SETTING_PREFIX
-from engine.generate import corpus
-from engine.match import facts_read
-from engine.models import FromFact, Request
-from engine.validate import PLACEHOLDER
+from engine.evaluation.compile import CompiledCatalogue, compile_catalogue, may_match
+from engine.evaluation.evaluate import Evaluation, python_matcher, trace
+from engine.evaluation.operators import facts_read
+from engine.request.model import Request
+from engine.tools.generate import corpus
 
 
 def summarise(data: dict[str, Any]) -> str:

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import plan
-from engine.catalogue import Catalogue
+from engine.catalogue.catalogue import Catalogue
 from engine.errors import CollabError, Diagnostic, InputError, display_path
-from engine.models import Plan
-from engine.requests import NamedRequest
+from engine.evaluation.evaluate import plan
+from engine.plan.model import Plan
+from engine.request.lines import NamedRequest
 
 
 @dataclass(frozen=True)

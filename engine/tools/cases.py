@@ -32,14 +32,16 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from engine import compiled_catalogue
-from engine.catalogue import Catalogue
-from engine.compile import CompiledCatalogue
+from engine.catalogue.catalogue import Catalogue
+from engine.catalogue.documents import Document, load_document
+from engine.catalogue.messages import validate_model
+from engine.catalogue.types import Actor, Code, Model, Outcome, RuleId, Scalar, Text
 from engine.errors import CollabError, Diagnostic, InputError, display_path
-from engine.evaluate import trace
-from engine.load import Document, load_document
-from engine.models import Actor, Code, Model, Outcome, Plan, Request, RuleId, Scalar, Text
-from engine.validate import request_from_document, validate_model
+from engine.evaluation.compile import CompiledCatalogue
+from engine.evaluation.evaluate import compiled_catalogue, trace
+from engine.plan.model import Plan
+from engine.request.model import Request
+from engine.request.parse import request_from_document
 
 CASE_SUFFIXES = (".yaml", ".yml")
 

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.models import Compare, Scalar, When
+from engine.catalogue.rule import Compare, When
+from engine.catalogue.types import Scalar
 
 _ABSENT = object()
 

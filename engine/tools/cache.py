@@ -16,7 +16,7 @@ import json
 import os
 from pathlib import Path
 
-from engine.catalogue import Catalogue
+from engine.catalogue.catalogue import Catalogue
 from engine.errors import Diagnostic, Severity
 from engine.files import write_atomic
 
@@ -33,8 +33,9 @@ def cache_dir() -> Path | None:
 
 def _engine_digest() -> str:
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
 
 

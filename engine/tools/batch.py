@@ -17,10 +17,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
 
-from engine import load_catalogue, plan
-from engine.catalogue import Catalogue
+from engine.catalogue.catalogue import Catalogue
+from engine.catalogue.locate import load_catalogue
 from engine.errors import CollabError, Diagnostic
-from engine.requests import parse_line
+from engine.evaluation.evaluate import plan
+from engine.request.lines import parse_line
 
 CHUNK = 250  # lines per task: large enough to amortise the IPC, small enough to keep order
 IN_FLIGHT = 4  # chunks queued per worker

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from engine.catalogue import Catalogue
+from engine.catalogue.catalogue import Catalogue
+from engine.catalogue.documents import Document, load_document
 from engine.errors import CollabError, Diagnostic, InputError, RequestError, display_path
-from engine.load import Document, load_document
-from engine.models import Request
-from engine.validate import parse_request, request_from_document
+from engine.request.model import Request
+from engine.request.parse import parse_request, request_from_document
 
 REQUEST_SUFFIXES = (".yaml", ".yml", ".json")
 LINES_SUFFIX = ".jsonl"

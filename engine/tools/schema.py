@@ -6,7 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from engine.models import Domain, Pipeline, Plan, Request, RuleFile, Service
+from engine.catalogue.pipeline import Domain, Pipeline
+from engine.catalogue.rule import RuleFile
+from engine.catalogue.service import Service
+from engine.plan.model import Plan
+from engine.request.model import Request
 
 SCHEMA_BASE = "https://collab-engine.invalid/schemas/"
 

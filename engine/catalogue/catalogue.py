@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from engine.models import DomainFact, Pipeline, Rule, Service
+from engine.catalogue.pipeline import DomainFact, Pipeline
+from engine.catalogue.rule import Rule
+from engine.catalogue.service import Service
 
 
 @dataclass(frozen=True)

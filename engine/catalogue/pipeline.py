@@ -1,0 +1,114 @@
+"""The shape of rules/pipeline.yaml (stages, phases, scenarios) and rules/domain.yaml (D-facts).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from engine.catalogue.types import (
+    DFact,
+    Id,
+    Model,
+    Text,
+)
+
+
+class Named(Model):
+    """A stage or a step phase of the pipeline."""
+
+    id: Id = Field(
+        description="The id rule files (`stage:`) and steps (`phase:`) use.",
+        examples=["decide", "approve"],
+    )
+    description: Text = Field(
+        description="What happens in it.",
+        examples=["What the other party must do before the change takes effect."],
+    )
+
+
+class Scenario(Model):
+    """An activation scenario; the scenario rules decide which one applies."""
+
+    id: Id = Field(
+        description="The scenario's id, as rules test and set it (`scenario: subscriber`).",
+        examples=["subscriber"],
+    )
+    name: Text = Field(
+        description="The scenario in words, as plans show it.",
+        examples=["The customer already has an active subscription of the service"],
+    )
+    source: list[DFact] = Field(
+        min_length=1,
+        description="The domain facts (D-numbers) this scenario comes from.",
+        examples=[["D14"]],
+    )
+
+
+class Pipeline(Model):
+    """rules/pipeline.yaml: the order of stages and step phases, and the scenarios."""
+
+    description: Text = Field(
+        description="What the catalogue is about; it opens the generated docs.",
+        examples=["Collaborations between an accounting agency (byrå) in Visma Advisor and its customer."],
+    )
+    source: list[DFact] = Field(
+        min_length=1,
+        description="The domain facts (D-numbers) the description comes from.",
+        examples=[["D1"]],
+    )
+    stages: list[Named] = Field(
+        min_length=1,
+        description="Rule stages, in the order they run.",
+        examples=[[{"id": "scenario", "description": "Which activation scenario applies (D14-D18)."},
+                   {"id": "decide", "description": "Preconditions, rejections, steps and warnings."}]],
+    )
+    phases: list[Named] = Field(
+        min_length=1,
+        description="Step phases, in the order steps are listed.",
+        examples=[[{"id": "request", "description": "What the agency (or the customer) does to make "
+                    "the request."},
+                   {"id": "approve", "description": "What the other party must do before the change "
+                    "takes effect."}]],
+    )
+    scenarios: list[Scenario] = Field(
+        min_length=1,
+        description="The activation scenarios the scenario rules choose from.",
+        examples=[[{"id": "spcs_customer", "name": "An existing Spcs customer without the service",
+                    "source": ["D15"]}]],
+    )
+
+
+_D10 = {
+    "id": "D10",
+    "section": "Preconditions",
+    "text": "The agency must have a task connected to the customer before it can activate any "
+    "collaboration.",
+    "seeds": ["001"],
+}
+
+
+class DomainFact(Model):
+    """One numbered fact of the domain, restated from the help documents."""
+
+    id: DFact = Field(description="The fact's number, as `source:` cites it.", examples=["D10"])
+    section: Text = Field(description="The heading the fact is listed under.", examples=["Preconditions"])
+    text: Text = Field(description="The fact, restated in a few sentences.", examples=[_D10["text"]])
+    seeds: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]] = Field(
+        min_length=1,
+        description="The help documents the fact comes from, by their three-digit prefix, in quotes.",
+        examples=[["001", "003"]],
+    )
+
+
+class Domain(Model):
+    """rules/domain.yaml: the numbered domain facts that rules cite."""
+
+    facts: list[DomainFact] = Field(
+        min_length=1,
+        description="The facts, D1 upwards.",
+        examples=[[_D10]],
+    )
+
+

@@ -1,0 +1,259 @@
+"""The shape of a request: what is asked, of which service, for which customer, by which agency.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from engine.catalogue.types import (
+    Email,
+    Id,
+    Model,
+    Operation,
+    Recipient,
+    Text,
+    Version,
+    _version_text,
+)
+
+# --------------------------------------------------------------------------- requests
+
+_AGENCY_ID = "556812-3456"
+_TASK = {"id": "T-100", "name": "Bokslut 2026", "responsible": "Anna Berg", "participants": ["Johan Lind"]}
+_SUBSCRIPTION = {"service": "eekonomi", "variant": "start", "agreement_period": 12, "addons": ["lon_direkt"]}
+_COLLABORATION = {
+    "agency": _AGENCY_ID,
+    "service": "eekonomi",
+    "variant": "smart",
+    "invoice_recipient": "customer",
+    "agreement_period": 12,
+    "linked": False,
+}
+
+
+class Contact(Model):
+    """A person at the customer, with an email address."""
+
+    name: Text = Field(description="The person's name.", examples=["Sara Ek"])
+    email: Email = Field(description="The person's email address.", examples=["sara@solsidan.se"])
+
+
+class Subscription(Model):
+    """A service the customer already subscribes to."""
+
+    service: Id = Field(description="The service subscribed to, by id.", examples=["eekonomi"])
+    variant: Id = Field(description="The variant subscribed to.", examples=["bokforing"])
+    agreement_period: int | None = Field(
+        None,
+        description="The subscription's agreement period, in months.",
+        examples=[12],
+    )
+    addons: list[Id] = Field(
+        [],
+        description="Add-ons activated in the subscription, by id.",
+        examples=[["lon_direkt"]],
+    )
+
+
+class Collaboration(Model):
+    """An existing collaboration of the customer, with this agency or another."""
+
+    agency: Text = Field(
+        description="The agency's id; the request's own agency id means 'with us'.",
+        examples=[_AGENCY_ID],
+    )
+    service: Id = Field(description="The service collaborated in, by id.", examples=["eekonomi"])
+    variant: Id | None = Field(None, description="The variant the collaboration is in.", examples=["smart"])
+    invoice_recipient: Recipient | None = Field(
+        None,
+        description="Who pays for the collaboration now: agency or customer.",
+        examples=["customer"],
+    )
+    agreement_period: int | None = Field(
+        None,
+        description="The collaboration's agreement period, in months.",
+        examples=[12],
+    )
+    linked: bool = Field(
+        True,
+        description="False for a collaboration created in Byråstöd and not yet linked in Advisor.",
+        examples=[False],
+    )
+
+
+class Customer(Model):
+    """The customer company the request is about."""
+
+    name: Text = Field(description="The company's name.", examples=["Bageri Solsidan AB"])
+    spcs_customer: bool = Field(
+        description="Whether the company is already a customer of Visma Spcs.",
+        examples=[True],
+    )
+    in_advisor: bool = Field(
+        True,
+        description="Whether the agency has added the customer in Advisor.",
+        examples=[False],
+    )
+    main_contact: Contact | None = Field(
+        None,
+        description="The main contact on the customer number.",
+        examples=[{"name": "Sara Ek", "email": "sara@solsidan.se"}],
+    )
+    login_email: Email | None = Field(
+        None,
+        description="The email the customer logs in to Mina tjänster with.",
+        examples=["ekonomi@solsidan.se"],
+    )
+    used_services: list[Id] = Field(
+        [],
+        description="Services the customer has used before.",
+        examples=[["eekonomi"]],
+    )
+    contact_details: Contact | None = Field(
+        None,
+        description="Mandatory contact details for a customer new to Spcs.",
+        examples=[{"name": "Emma Nyström", "email": "emma@nystromdesign.se"}],
+    )
+    subscriptions: list[Subscription] = Field(
+        [],
+        description="The services the customer subscribes to now.",
+        examples=[[_SUBSCRIPTION]],
+    )
+    collaborations: list[Collaboration] = Field(
+        [],
+        description="The customer's collaborations now, with this agency or with others.",
+        examples=[[_COLLABORATION]],
+    )
+
+
+class Task(Model):
+    """A task (uppdrag) of the agency for the customer."""
+
+    id: Text = Field(description="The task's id; the request's `task:` names it.", examples=["T-100"])
+    name: Text = Field(description="The task's name, as plans show it.", examples=["Bokslut 2026"])
+    responsible: Text | None = Field(
+        None,
+        description="The employee responsible for the task; gets access to the collaboration.",
+        examples=["Anna Berg"],
+    )
+    participants: list[Text] = Field(
+        [],
+        description="The other employees on the task; they get access too.",
+        examples=[["Johan Lind"]],
+    )
+
+
+class Software(Model):
+    """Software (or an account) the agency has, at a version."""
+
+    id: Id = Field(
+        description="The software's id, as services' prerequisites name it.",
+        examples=["advisor_connect", "vismaspcs_account"],
+    )
+    version: Version | None = Field(
+        None,
+        description="The installed version, in quotes. Leave it out for an account.",
+        examples=["1.68"],
+    )
+
+    _quoted = field_validator("version", mode="before")(_version_text)
+
+
+class Agency(Model):
+    """The accounting agency (byrå) that uses Visma Advisor."""
+
+    id: Text = Field(
+        description="The agency's id (its corporate ID number), in quotes; a collaboration "
+        "with the same `agency:` is with this agency.",
+        examples=[_AGENCY_ID],
+    )
+    name: Text = Field(description="The agency's name.", examples=["Byrå Redovisning AB"])
+    tasks: list[Task] = Field(
+        [],
+        description="The agency's tasks connected to this customer.",
+        examples=[[_TASK]],
+    )
+    software: list[Software] = Field(
+        [],
+        description="The software and accounts the agency has (checked against a service's "
+        "prerequisites).",
+        examples=[[{"id": "advisor_connect", "version": "1.68"}, {"id": "vismaspcs_account"}]],
+    )
+
+
+class Ending(Model):
+    """How a collaboration ends: who ends it, and what happens to the service."""
+
+    by: Recipient = Field(
+        description="Who ends the collaboration: agency or customer.",
+        examples=["customer"],
+    )
+    service: Literal["end", "continue"] = Field(
+        description="end: the service ends too; continue: the customer continues alone.",
+        examples=["continue"],
+    )
+
+
+class Request(Model):
+    """What the agency (or customer) asks for, with the facts the rules need."""
+
+    operation: Operation = Field(
+        description="What is asked for: activate, accept_invitation, change_variant, "
+        "change_invoice_recipient, change_agreement_period, end or link.",
+        examples=["activate"],
+    )
+    service: Id = Field(
+        description="The service, by id (`collab services` lists them).",
+        examples=["eekonomi"],
+    )
+    variant: Id | None = Field(
+        None,
+        description="The variant asked for (activate, change_variant).",
+        examples=["smart"],
+    )
+    task: Text | None = Field(
+        None,
+        description="The id of the task the collaboration is connected to.",
+        examples=["T-100"],
+    )
+    invoice_recipient: Recipient | None = Field(
+        None,
+        description="Who pays: agency or customer. Left out, the rules apply a default where "
+        "there is one.",
+        examples=["customer"],
+    )
+    agreement_period: int | None = Field(
+        None,
+        description="The agreement period asked for, in months; one the variant allows (3 or 12).",
+        examples=[12],
+    )
+    settings: dict[Id, Id] = Field(
+        {},
+        description="Choices for the service's settings, setting id: value (Lön Smart: who "
+        "registers time).",
+        examples=[{"time_registration": "employees"}],
+    )
+    ending: Ending | None = Field(
+        None,
+        description="For end: who ends the collaboration and whether the service ends too.",
+        examples=[{"by": "customer", "service": "continue"}],
+    )
+    customer: Customer = Field(
+        description="The customer company and what it has now.",
+        examples=[{
+            "name": "Bageri Solsidan AB",
+            "spcs_customer": True,
+            "main_contact": {"name": "Sara Ek", "email": "sara@solsidan.se"},
+            "login_email": "ekonomi@solsidan.se",
+            "used_services": ["eekonomi"],
+            "subscriptions": [_SUBSCRIPTION],
+        }],
+    )
+    agency: Agency = Field(
+        description="The agency making the request, with its tasks and software.",
+        examples=[{"id": _AGENCY_ID, "name": "Byrå Redovisning AB", "tasks": [_TASK]}],
+    )
+
+
