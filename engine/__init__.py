@@ -8,15 +8,20 @@ The library API, usable without the CLI::
     request = load_request("examples/x.yaml", catalogue)
     result = plan(catalogue, request)            # a Plan (pydantic model)
 
-This module is the package's face and only re-exports. The pipeline lives in subpackages,
-each importing only those before it: catalogue (load and check catalogue files) -> request
-(parse requests, derive facts) -> evaluation (operators, compile, durable-rules, evaluate)
--> plan (the result) -> render (reporters) -> tools (analyse, explain, diff, batch, ...).
+Each of the CLI's commands is one function here returning a result object (a Plan, a
+ValidationReport, an Explanation, a DiffReport, a TestReport, a batch Summary); the CLI only
+picks a reporter (engine.render) and an exit code. This module is the package's face: it only
+re-exports, and nothing inside the package imports it. The pipeline lives in subpackages,
+each importing only those before it: catalogue (read and check catalogue files) -> request
+(parse requests, derive facts) -> plan (the result's shape) -> evaluation (operators,
+compile, durable-rules, evaluate) -> tools (validate, analyse, explain, diff, batch, ...) ->
+render (reporters). The tools are imported on first use, so a plan starts fast.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.checks import check_catalogue
@@ -28,13 +33,21 @@ from engine.errors import (
     EngineError,
     InputError,
     RequestError,
+    Verdict,
 )
 from engine.evaluation.evaluate import compiled_catalogue, plan
 from engine.plan.model import Plan
 from engine.request.model import Request
 from engine.request.parse import load_request as _load_request
 from engine.request.parse import parse_request
-from engine.tools.validate import validate_catalogue
+
+if TYPE_CHECKING:
+    from engine.files import SyncReport
+    from engine.tools.batch import Summary
+    from engine.tools.cases import TestReport
+    from engine.tools.diff import DiffReport
+    from engine.tools.explain import Explanation
+    from engine.tools.validate import ValidationReport
 
 __all__ = [
     "Catalogue",
@@ -46,13 +59,22 @@ __all__ = [
     "Plan",
     "Request",
     "RequestError",
+    "Verdict",
+    "batch",
     "check_catalogue",
     "compiled_catalogue",
     "default_catalogue_dir",
+    "diff",
+    "docs",
+    "explain",
+    "generate",
     "load_catalogue",
     "load_request",
     "parse_request",
     "plan",
+    "run_tests",
+    "schemas",
+    "validate",
     "validate_catalogue",
 ]
 
@@ -60,3 +82,79 @@ __all__ = [
 def load_request(path: str | Path, catalogue: Catalogue) -> Request:
     """Load and check a request file (YAML or JSON) against ``catalogue``."""
     return _load_request(Path(path), catalogue)
+
+
+def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
+                       cache: bool = False) -> tuple[Catalogue | None, list[Diagnostic]]:
+    """The catalogue at ``root`` if usable, and every problem found in it (see tools.validate)."""
+    from engine.tools.validate import validate_catalogue as checked
+
+    return checked(root, analysis, cache)
+
+
+def validate(root: Path | None = None, analysis: bool = True, cache: bool = True,
+             strict: bool = False) -> ValidationReport:
+    """`collab validate`: every problem of the catalogue folder ``root``, and the verdict."""
+    from engine.tools.validate import validate as report
+
+    return report(root or default_catalogue_dir(), analysis, cache, strict)
+
+
+def explain(catalogue: Catalogue, request: Request, show_all: bool = False) -> Explanation:
+    """`collab explain`: every rule considered for ``request``, matched or not, and why."""
+    from engine.tools.explain import explain as explanation
+
+    return explanation(compiled_catalogue(catalogue), request, show_all)
+
+
+def diff(old: str, new_root: Path | None = None, paths: tuple[Path, ...] = (),
+         generated: bool = False) -> DiffReport:
+    """`collab diff`: the requests whose plan changes from catalogue ``old`` (a folder or a git
+    revision) to the one at ``new_root`` (default: the shipped one)."""
+    from engine.tools.diff import diff as report
+
+    return report(old, new_root or default_catalogue_dir(), paths, generated,
+                  None if new_root else "shipped catalogue")
+
+
+def run_tests(catalogue: Catalogue, paths: tuple[Path, ...] = (), show_coverage: bool = False,
+         fail_under: float | None = None) -> TestReport:
+    """`collab test`: run the test cases in ``paths`` (default: tests/scenarios)."""
+    from engine.tools.cases import test_catalogue
+
+    return test_catalogue(catalogue, paths or (Path("tests/scenarios"),), show_coverage, fail_under)
+
+
+def batch(catalogue: Catalogue, input_file: Path, out: TextIO, jobs: int,
+          progress: bool = False) -> Summary:
+    """`collab batch`: plan every JSON line of ``input_file`` onto ``out``."""
+    from engine.tools.batch import run_batch
+
+    return run_batch(catalogue, input_file, out, jobs, progress)
+
+
+def generate(catalogue: Catalogue, out: TextIO, count: int | None = None) -> None:
+    """`collab generate`: the catalogue's request space as JSON Lines on ``out``."""
+    from engine.tools.generate import write_requests
+
+    write_requests(catalogue, out, count)
+
+
+def docs(catalogue: Catalogue, folder: Path, check: bool = False) -> SyncReport:
+    """`collab docs`: write the catalogue's Markdown pages into ``folder`` (or check them)."""
+    from engine.files import sync_files
+    from engine.tools.docs import render
+
+    return sync_files(render(catalogue), folder, check, "collab docs")
+
+
+def schemas(folder: Path, check: bool = False) -> SyncReport:
+    """`collab schema`: write the JSON Schemas into ``folder`` (or check them)."""
+    from engine.files import sync_files
+    from engine.render.plan import to_json
+    from engine.tools.schema import generate as generated
+
+    return sync_files({name: to_json(s) for name, s in generated().items()}, folder, check,
+                      "collab schema")
+
+

@@ -1,7 +1,8 @@
 """Every diagnostic code the tool emits, what it means, and an example of it.
 
 `collab docs` writes this table to docs/catalogue/error-codes.md; tests/test_codes.py checks
-that every code used in the source is listed here and covered by a broken-catalogue case.
+that every code used in the source is listed here (and every listed one used);
+tests/test_broken_catalogues.py that every catalogue code has a broken-catalogue case.
 """
 
 from __future__ import annotations

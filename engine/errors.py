@@ -13,6 +13,15 @@ from functools import lru_cache
 from pathlib import Path
 
 
+class Verdict(StrEnum):
+    """What a command's result means for a script; the CLI maps each to one exit code."""
+
+    OK = "ok"  # a plan allowed, a catalogue valid, every case passed, no plan changed
+    NEGATIVE = "negative"  # a request rejected, a catalogue with errors, a case failed, ...
+    UNUSABLE = "unusable"  # the input cannot be used at all
+    INTERNAL = "internal"  # a bug
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -74,6 +83,15 @@ class RequestError(CollabError):
 
 class EngineError(CollabError):
     """The rules engine failed while evaluating a valid request: a bug, not a user mistake."""
+
+
+class DecisionConflictError(EngineError):
+    """Two rules decided one fact differently for one request (the analysis reports it as ANA001)."""
+
+    def __init__(self, diagnostics: list[Diagnostic], fact: str, rules: tuple[str, str]) -> None:
+        super().__init__(diagnostics)
+        self.fact = fact
+        self.rules = rules
 
 
 def display_path(path: Path) -> str:

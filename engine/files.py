@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
+
+from engine.errors import Verdict
 
 
 @contextmanager
@@ -43,3 +47,48 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (see atomic_writer)."""
     with atomic_writer(path) as stream:
         stream.write(text)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """Generated files (docs, schemas) written, or with ``check``, those found stale."""
+
+    folder: Path
+    written: list[Path]
+    stale: list[str]
+    command: str  # the command that writes them, for the hint
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NEGATIVE if self.stale else Verdict.OK
+
+    def written_text(self) -> str:
+        return "".join(f"wrote {path}\n" for path in self.written)
+
+    def stale_text(self) -> str:
+        """For stderr: which files are stale and how to bring them up to date."""
+        if not self.stale:
+            return ""
+        return f"stale in {self.folder}: {', '.join(self.stale)}; run `{self.command}`\n"
+
+
+def sync_files(files: dict[str, str], folder: Path, check: bool, command: str) -> SyncReport:
+    """Write each file atomically; with ``check``, write nothing and name the stale ones."""
+    written, stale = [], []
+    for name, text in files.items():
+        path = folder / name
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+            continue
+        write_atomic(path, text)  # never a half-written file where a good one was
+        written.append(path)
+    return SyncReport(folder, written, stale, command)
+
+
+def output_stream(stack: ExitStack[bool | None], path: Path | None) -> TextIO:
+    """stdout, or ``path`` written atomically when ``stack`` closes without an error."""
+    if path is None:
+        stdout: TextIO = sys.stdout
+        return stdout
+    return stack.enter_context(atomic_writer(path))

@@ -169,14 +169,24 @@ def test_plan_json_is_byte_identical_across_processes() -> None:
 # --- 2. exit codes ------------------------------------------------------------------------
 
 
-def test_help_documents_the_exit_codes_of_the_readme() -> None:
+def test_every_command_documents_its_own_exit_codes() -> None:
+    """Each command's --help lists the codes it can exit with, in its own words; plan's and
+    validate's are the README's table."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Exit codes", 1)[1].split("\n#", 1)[0]
     readme_codes = re.findall(r"^\| (\d) \|", section, re.MULTILINE)
-    for command in ((), ("plan",), ("validate",)):
-        help_text = collab(*command, "--help").stdout
-        assert "Exit codes:" in help_text
-        assert re.findall(r"^ +(\d)  \S", help_text, re.MULTILINE) == readme_codes == list("0123")
+    assert readme_codes == list("0123")
+    helps = {name: collab(name, "--help").stdout for name in cli.main.commands}
+    assert len(helps) == 11
+    for name, help_text in helps.items():
+        codes = re.findall(r"^ +(\d+) +\S", help_text.split("Exit codes:", 1)[-1], re.MULTILINE)
+        assert "Exit codes:" in help_text and codes[0] == "0" and "3" in codes, name
+    assert "the request is rejected" in helps["plan"] and "catalogue has errors" in helps["validate"]
+    assert "catalogue has errors" not in helps["plan"]
+
+
+def test_optional_arguments_show_as_optional_in_usage() -> None:
+    assert "validate [OPTIONS] [DIR]" in collab("validate", "--help").stdout
 
 
 def test_clean_catalogue_validates_with_exit_0() -> None:

@@ -31,6 +31,7 @@ class Catalogue:
     rules: tuple[PlacedRule, ...]  # in stage order, then file name, then position
     digest: str  # sha256 over every file's name and bytes: the catalogue's identity
     _by_stage: dict[str, tuple[PlacedRule, ...]] = field(init=False, repr=False)
+    _by_id: dict[str, PlacedRule] = field(init=False, repr=False)
 
     def stage_rules(self, stage: str) -> tuple[PlacedRule, ...]:
         return self._by_stage.get(stage, ())
@@ -40,9 +41,10 @@ class Catalogue:
         for placed in self.rules:
             by_stage[placed.stage] = (*by_stage.get(placed.stage, ()), placed)
         object.__setattr__(self, "_by_stage", by_stage)
+        object.__setattr__(self, "_by_id", {placed.rule.id: placed for placed in self.rules})
 
     def rule(self, rule_id: str) -> PlacedRule:
-        return next(placed for placed in self.rules if placed.rule.id == rule_id)
+        return self._by_id[rule_id]
 
     @cached_property
     def setting_ids(self) -> set[str]:

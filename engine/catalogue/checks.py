@@ -30,13 +30,12 @@ from engine.catalogue.facts import (
 from engine.catalogue.messages import (
     DOMAIN_FILE,
     PIPELINE_FILE,
-    PLACEHOLDER,
     M,
     did_you_mean,
     validate_model,
 )
 from engine.catalogue.pipeline import Domain, Pipeline
-from engine.catalogue.rule import Compare, FromFact, RuleFile, When
+from engine.catalogue.rule import PLACEHOLDER, Compare, FromFact, RuleFile, When
 from engine.catalogue.service import Service
 from engine.catalogue.types import Operation, Scalar
 from engine.errors import (

@@ -1,9 +1,7 @@
-"""The facts rules can read: their names, meanings and value domains, and how they are derived.
+"""The facts rules can read: their names, types, meanings and value domains.
 
-A request is turned into one nested fact (e.g. ``{"variant": {"id": "smart", "paying": true}}``)
-that durable-rules matches rule conditions against. Derivation here is generic data shaping
-(look things up in the catalogue, compare sets, count); every domain decision lives in the
-YAML rules that read these facts.
+How a request's facts are derived is engine.request.facts; rules test them in `when:` and
+use them as {placeholders} in texts.
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    pass
+    from engine.catalogue.catalogue import Catalogue
 
 #: Value domains: the name of a set of values the catalogue defines.
 OPERATIONS = "operations"
@@ -118,3 +116,11 @@ def is_known_fact(name: str, setting_ids: set[str]) -> bool:
     if name.startswith(SETTING_PREFIX):
         return name[len(SETTING_PREFIX):] in setting_ids
     return name in FACTS
+
+
+def fact_specs(catalogue: Catalogue) -> list[FactSpec]:
+    """Every fact rules of ``catalogue`` can read: the fixed ones, then its services' settings."""
+    settings = [FactSpec(SETTING_PREFIX + setting.id, str,
+                         f"{service.name} setting: {', '.join(setting.values)}.")
+                for service in catalogue.services.values() for setting in service.settings]
+    return [*FACTS.values(), *settings]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -18,7 +17,6 @@ M = TypeVar("M", bound=BaseModel)
 
 PIPELINE_FILE = "pipeline.yaml"
 DOMAIN_FILE = "domain.yaml"
-PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 _PATTERN_WORDS = {
     r"^[a-z][a-z0-9_]*$": "an id: lower-case letters, digits and _, starting with a letter",

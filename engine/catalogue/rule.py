@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
@@ -19,6 +20,9 @@ from engine.catalogue.types import (
 )
 
 # --------------------------------------------------------------------------- rules/
+
+#: A {fact} placeholder in a rule's texts, filled in from the request's facts.
+PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
 class Compare(Model):
@@ -154,7 +158,7 @@ class Rejection(Model):
     hint: Text = Field(description="What to do about it.", examples=[_NO_TASK["hint"]])
 
 
-class Warning(Model):
+class RuleWarning(Model):
     """Something the agency should know; the plan goes ahead."""
 
     code: Code = Field(
@@ -182,7 +186,7 @@ class Then(Model):
         description="Steps this rule adds to the plan (a rejected plan shows none).",
         examples=[[_STEP]],
     )
-    warnings: list[Warning] = Field(
+    warnings: list[RuleWarning] = Field(
         [],
         description="Warnings this rule adds to the plan.",
         examples=[[_DATA_LOSS]],
@@ -199,6 +203,29 @@ class Then(Model):
         "awaits_customer.",
         examples=["awaits_customer"],
     )
+
+
+    def effects(self) -> list[Effect]:
+        """What the rule does, one effect each, in the order explain and docs list them."""
+        found = [Effect("set", fact, value.from_ if isinstance(value, FromFact) else str(value),
+                        copied=isinstance(value, FromFact)) for fact, value in self.set.items()]
+        if self.reject is not None:
+            found.append(Effect("reject", self.reject.code, f"{self.reject.message} "
+                                f"*What to do:* {self.reject.hint}"))
+        found += [Effect("step", f"{step.phase}, {step.actor}", step.text) for step in self.steps]
+        found += [Effect("warning", warning.code, warning.message) for warning in self.warnings]
+        if self.outcome is not None:
+            found.append(Effect("outcome", self.outcome))
+        return found
+
+
+class Effect(NamedTuple):
+    """One thing a rule does: decide a fact, reject, add a step or a warning, give an outcome."""
+
+    kind: Literal["set", "reject", "step", "warning", "outcome"]
+    name: str  # the fact, the code, "phase, actor", or the outcome
+    detail: str = ""  # the value (or the fact it is copied from), the message, the step's text
+    copied: bool = False  # a set copying another fact's value
 
 
 class Rule(Model):

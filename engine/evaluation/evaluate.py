@@ -15,17 +15,15 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
-from engine.catalogue.rule import FromFact
+from engine.catalogue.rule import PLACEHOLDER, FromFact
 from engine.catalogue.types import OUTCOME_PRECEDENCE, Outcome, Scalar
-from engine.errors import Diagnostic, EngineError
+from engine.errors import DecisionConflictError, Diagnostic
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.evaluation.host import durable_matcher
 from engine.plan.model import Decision, Plan, PlanRejection, PlanStep, PlanWarning, Ref
 from engine.request.facts import request_facts, with_decisions
 from engine.request.model import Request
 from engine.request.parse import parse_request
-
-_PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
 def _fill(text: str, facts: dict[str, Any]) -> str:
@@ -37,7 +35,7 @@ def _fill(text: str, facts: dict[str, Any]) -> str:
             return "yes" if found else "no"
         return str(found)
 
-    return _PLACEHOLDER.sub(value, text)
+    return PLACEHOLDER.sub(value, text)
 
 
 Matcher = Callable[[CompiledCatalogue, CompiledStage, dict[str, Any]], set[str]]
@@ -122,10 +120,11 @@ def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, va
             placed: PlacedRule) -> None:
     if fact in decided and decided[fact] != value:
         earlier = next(d for d in decisions if d.fact == fact)
-        raise EngineError([Diagnostic(placed.file, 0, 0, "ENG002",
-                                      f"rules '{earlier.rule}' and '{placed.rule.id}' both decide "
-                                      f"{fact}, as {decided[fact]!r} and {value!r}",
-                                      "make their conditions exclude each other")])
+        raise DecisionConflictError([Diagnostic(placed.file, 0, 0, "ENG002",
+                                           f"rules '{earlier.rule}' and '{placed.rule.id}' both "
+                                           f"decide {fact}, as {decided[fact]!r} and {value!r}",
+                                           "make their conditions exclude each other")],
+                               fact, (earlier.rule, placed.rule.id))
     decided[fact] = value
     decisions.append(Decision(fact=fact, value=value, rule=placed.rule.id,
                               source=placed.rule.source))

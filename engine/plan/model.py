@@ -16,8 +16,17 @@ from engine.catalogue.types import (
     RuleId,
     Scalar,
 )
+from engine.errors import Verdict
 
 # --------------------------------------------------------------------------- plans
+
+# How an outcome reads to a person, in plans and explanations.
+OUTCOME_WORDS = {
+    "ready": "ready: nothing more is needed than the steps below",
+    "awaits_customer": "waits for the customer's approval",
+    "needs_support": "needs Visma support",
+    "rejected": "rejected",
+}
 
 _NO_TASK_HINT = ("Create a task for the customer in Advisor (Customers - the customer - Tasks), "
                  "then try again.")
@@ -142,3 +151,8 @@ class Plan(Model):
         description="Every reason the request is rejected; empty unless the outcome is rejected.",
         examples=[[_PLAN_REJECTION]],
     )
+
+    @property
+    def verdict(self) -> Verdict:
+        """A rejected request is a negative answer; every other outcome lets it go ahead."""
+        return Verdict.NEGATIVE if self.outcome == "rejected" else Verdict.OK

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from engine.errors import Diagnostic
+from engine.errors import Diagnostic, Severity
 from engine.render.plan import to_json
+from engine.tools.validate import ValidationReport
 
 
 def diagnostics_text(diagnostics: list[Diagnostic]) -> str:
@@ -74,3 +76,20 @@ def diagnostics_github(diagnostics: list[Diagnostic]) -> str:
         lines.append(f"::{level} file={d.file},line={d.line or 1},col={d.column or 1},"
                      f"title={d.code}::{message}")
     return "".join(line + "\n" for line in lines)
+
+
+def validation_summary(report: ValidationReport) -> str:
+    """For people, on stderr: the counts, or that the catalogue is valid."""
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    if errors or warnings:
+        return f"{errors} error(s), {warnings} warning(s)\n"
+    return "catalogue is valid\n"
+
+
+VALIDATION_REPORTERS: dict[str, Callable[[ValidationReport], str]] = {
+    "text": lambda report: diagnostics_text(report.diagnostics),
+    "json": lambda report: diagnostics_json(report.diagnostics, report.strict),
+    "github": lambda report: diagnostics_github(report.diagnostics),
+    "sarif": lambda report: diagnostics_sarif(report.diagnostics),
+    "summary": validation_summary,  # for stderr, with text
+}

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from engine.plan.model import Plan
-
-OUTCOME_WORDS = {
-    "ready": "ready: nothing more is needed than the steps below",
-    "awaits_customer": "waits for the customer's approval",
-    "needs_support": "needs Visma support",
-    "rejected": "rejected",
-}
+from engine.plan.model import OUTCOME_WORDS, Plan
 
 
 def _sources(source: list[str]) -> str:
@@ -56,3 +50,6 @@ def to_json(data: Any) -> str:
 
 def plan_json(plan: Plan) -> str:
     return to_json(plan.model_dump(mode="json", by_alias=True))
+
+
+PLAN_REPORTERS: dict[str, Callable[[Plan], str]] = {"text": plan_text, "json": plan_json}

@@ -25,9 +25,8 @@ from typing import Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.facts import FACTS, SETTING_PREFIX
-from engine.catalogue.messages import PLACEHOLDER
-from engine.catalogue.rule import FromFact
-from engine.errors import Diagnostic, EngineError, Severity, display_path
+from engine.catalogue.rule import PLACEHOLDER, FromFact
+from engine.errors import DecisionConflictError, Diagnostic, Severity, display_path
 from engine.evaluation.compile import CompiledCatalogue, compile_catalogue, may_match
 from engine.evaluation.evaluate import Evaluation, python_matcher, trace
 from engine.evaluation.operators import facts_read
@@ -115,11 +114,10 @@ def _scan(compiled: CompiledCatalogue, requests: list[dict[str, Any]], share: in
         request = Request.model_validate(data)
         try:
             evaluation = trace(compiled, request, python_matcher)
-        except EngineError as error:
-            text = error.diagnostics[0].message
-            first = next(p for p in catalogue.rules if f"'{p.rule.id}'" in text)
-            find(("ANA001", text.split(",")[0]), first, "ANA001", text,
-                 "make their conditions exclude each other", data)
+        except DecisionConflictError as conflict:
+            first, second = conflict.rules
+            find(("ANA001", f"{first} {second} {conflict.fact}"), catalogue.rule(first), "ANA001",
+                 conflict.diagnostics[0].message, "make their conditions exclude each other", data)
             continue
         matched, outcome = evaluation.matched, evaluation.outcome
         _check_evaluation(catalogue, evaluation, data, find)

@@ -10,16 +10,23 @@ flight, so memory stays flat however long the input.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
+import sys
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
+from pathlib import Path
+from typing import TextIO
+
+import click
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.locate import load_catalogue
-from engine.errors import CollabError, Diagnostic
+from engine.errors import CollabError, Diagnostic, InputError, Verdict, display_path
 from engine.evaluation.evaluate import plan
 from engine.request.lines import parse_line
 
@@ -91,7 +98,7 @@ def plan_lines(catalogue: Catalogue, lines: Iterable[Line], jobs: int = 1) -> It
             yield from window.popleft().get()
 
 
-def read_lines(name: str, stream: Iterable[bytes]) -> Iterator[Line]:
+def input_lines(name: str, stream: Iterable[bytes]) -> Iterator[Line]:
     """The non-blank lines of ``stream`` (a binary file) with their file name and number.
 
     Lines are decoded one by one by the workers, so a line that is not UTF-8 is one error
@@ -106,6 +113,14 @@ def read_lines(name: str, stream: Iterable[bytes]) -> Iterator[Line]:
 class Summary:
     outcomes: Counter[str] = field(default_factory=Counter)
     rejections: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    jobs: int = 1
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.outcomes["internal error"]:
+            return Verdict.INTERNAL
+        return Verdict.NEGATIVE if self.outcomes["invalid"] else Verdict.OK
 
     def add(self, outcome: str, codes: tuple[str, ...]) -> None:
         self.outcomes[outcome] += 1
@@ -115,7 +130,8 @@ class Summary:
     def total(self) -> int:
         return sum(self.outcomes.values())
 
-    def text(self, seconds: float, jobs: int) -> str:
+    def text(self) -> str:
+        seconds, jobs = self.seconds, self.jobs
         rate = self.total / seconds if seconds else 0.0
         by_outcome = ", ".join(f"{outcome} {count}" for outcome, count in sorted(self.outcomes.items()))
         lines = [f"{self.total} request(s) in {seconds:.1f} s ({rate:,.0f} per second, "
@@ -125,3 +141,35 @@ class Summary:
                 f"{code} {count}" for code, count in
                 sorted(self.rejections.items(), key=lambda item: (-item[1], item[0]))))
         return "\n".join(lines)
+
+
+def run_batch(catalogue: Catalogue, input_file: Path, out: TextIO, jobs: int,
+              progress: bool = False) -> Summary:
+    """`collab batch`: plan every line of ``input_file`` (``-``: stdin) onto ``out``.
+
+    With ``progress``, a bar on stderr shows how far the run is."""
+    from_stdin = str(input_file) == "-"
+    name = "<stdin>" if from_stdin else display_path(input_file)
+    try:
+        source = sys.stdin.buffer if from_stdin else input_file.open("rb")
+        total = None
+        if progress and not from_stdin:  # the bar's length: one quick pass over the file
+            with input_file.open("rb") as counted:
+                total = sum(1 for raw in counted if raw.strip())
+    except OSError as error:
+        raise InputError([Diagnostic(name, 0, 0, "IO001" if isinstance(error, FileNotFoundError)
+                                     else "IO003", f"cannot read: {error.strerror}",
+                                     "check the path and its permissions")]) from None
+    summary = Summary(jobs=jobs)
+    started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(source)
+        results = plan_lines(catalogue, input_lines(name, source), jobs)
+        if progress:
+            results = stack.enter_context(click.progressbar(
+                results, length=total, label="planning", file=sys.stderr))
+        for line, outcome, codes in results:
+            out.write(line + "\n")
+            summary.add(outcome, codes)
+    summary.seconds = time.perf_counter() - started
+    return summary

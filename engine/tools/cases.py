@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import difflib
 import time
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.documents import Document, load_document
 from engine.catalogue.messages import validate_model
 from engine.catalogue.types import Actor, Code, Model, Outcome, RuleId, Scalar, Text
-from engine.errors import CollabError, Diagnostic, InputError, display_path
+from engine.errors import CollabError, Diagnostic, InputError, Verdict, display_path
 from engine.evaluation.compile import CompiledCatalogue
 from engine.evaluation.evaluate import compiled_catalogue, trace
 from engine.plan.model import Plan
@@ -213,55 +212,6 @@ def run_cases(paths: Iterable[Path], catalogue: Catalogue) -> list[CaseResult]:
     return [run_case(path, catalogue, compiled) for path in case_files(paths)]
 
 
-# --------------------------------------------------------------------------- reports
-
-
-def results_text(results: list[CaseResult]) -> str:
-    lines = []
-    for result in results:
-        name = display_path(result.path)
-        if result.status == "error":
-            lines.append(f"ERROR {name}")
-            lines += ["    " + d.render().replace("\n", "\n    ") for d in result.errors]
-        elif result.status == "fail":
-            lines.append(f"FAIL  {name}: {result.description}")
-            lines += ["  " + problem.replace("\n", "\n  ") for problem in result.failures]
-    counts = Counter(r.status for r in results)
-    lines.append(f"{len(results)} case(s): {counts['pass']} passed, {counts['fail']} failed, "
-                 f"{counts['error']} unusable")
-    return "\n".join(lines) + "\n"
-
-
-def results_json(results: list[CaseResult]) -> dict[str, Any]:
-    counts = Counter(r.status for r in results)
-    return {
-        "passed": counts["pass"], "failed": counts["fail"], "unusable": counts["error"],
-        "cases": [{"file": display_path(r.path), "description": r.description,
-                   "status": r.status, "failures": r.failures,
-                   "errors": [d.as_dict() for d in r.errors], "rules": list(r.fired)}
-                  for r in results],
-    }
-
-
-def results_junit(results: list[CaseResult]) -> str:
-    """JUnit XML, as CI servers read it: one testcase per case file."""
-    counts = Counter(r.status for r in results)
-    suite = ET.Element("testsuite", name="collab", tests=str(len(results)),
-                       failures=str(counts["fail"]), errors=str(counts["error"]),
-                       time=f"{sum(r.seconds for r in results):.3f}")
-    for result in results:
-        case = ET.SubElement(suite, "testcase", classname="collab.cases",
-                             name=display_path(result.path), time=f"{result.seconds:.3f}")
-        if result.status == "fail":
-            failure = ET.SubElement(case, "failure", message=result.description)
-            failure.text = "\n".join(result.failures)
-        elif result.status == "error":
-            error = ET.SubElement(case, "error", message=result.errors[0].message)
-            error.text = "\n".join(d.render() for d in result.errors)
-    ET.indent(suite)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
-
-
 @dataclass(frozen=True)
 class Coverage:
     """Which rules the cases fired, and which D-facts and variants no case exercises."""
@@ -289,20 +239,29 @@ def coverage(results: list[CaseResult], catalogue: Catalogue) -> Coverage:
     return Coverage(rules, untested_facts, untested_variants)
 
 
-def coverage_text(report: Coverage) -> str:
-    fired = sum(1 for _, _, count in report.rules if count)
-    width = max((len(rule) for rule, _, _ in report.rules), default=0)
-    lines = [f"Rule coverage: {fired} of {len(report.rules)} rules fired ({report.percent:.1f}%)"]
-    lines += [f"  {count:>4}  {rule:<{width}}  {where}" for rule, where, count in report.rules]
-    lines.append("D-facts no case exercises: " + (", ".join(report.untested_facts) or "none"))
-    lines.append("Variants no case plans: " + (", ".join(report.untested_variants) or "none"))
-    return "\n".join(lines) + "\n"
+@dataclass(frozen=True)
+class TestReport:
+    """`collab test`'s result: every case's run and the rule coverage they give."""
+
+    results: list[CaseResult]
+    coverage: Coverage
+    show_coverage: bool = False
+    fail_under: float | None = None
+
+    @property
+    def under(self) -> bool:
+        return self.fail_under is not None and self.coverage.percent < self.fail_under
+
+    @property
+    def verdict(self) -> Verdict:
+        statuses = {r.status for r in self.results}
+        if "error" in statuses:
+            return Verdict.UNUSABLE
+        return Verdict.NEGATIVE if "fail" in statuses or self.under else Verdict.OK
 
 
-def coverage_json(report: Coverage) -> dict[str, Any]:
-    return {
-        "percent": round(report.percent, 1),
-        "rules": [{"rule": rule, "at": where, "cases": count} for rule, where, count in report.rules],
-        "untested_facts": report.untested_facts,
-        "untested_variants": report.untested_variants,
-    }
+def test_catalogue(catalogue: Catalogue, paths: Iterable[Path], show_coverage: bool = False,
+                   fail_under: float | None = None) -> TestReport:
+    """Run the cases in ``paths`` (files or folders) against ``catalogue``."""
+    results = run_cases(paths, catalogue)
+    return TestReport(results, coverage(results, catalogue), show_coverage, fail_under)

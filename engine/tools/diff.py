@@ -9,19 +9,23 @@ change too. The old catalogue may be a folder or a git revision of the new one's
 from __future__ import annotations
 
 import io
+import itertools
 import subprocess
 import tarfile
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from engine.catalogue.catalogue import Catalogue
-from engine.errors import CollabError, Diagnostic, InputError, display_path
+from engine.catalogue.locate import load_catalogue
+from engine.errors import CollabError, Diagnostic, InputError, Verdict, display_path
 from engine.evaluation.evaluate import plan
 from engine.plan.model import Plan
-from engine.request.lines import NamedRequest
+from engine.request.lines import NamedRequest, read_requests
+from engine.tools.analyse import summarise
+from engine.tools.generate import corpus
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,10 @@ class DiffReport:
     compared: int = 0
     changed: list[RequestChange] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)  # invalid under both
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NEGATIVE if self.changed else Verdict.OK
 
     @property
     def groups(self) -> dict[str, list[str]]:
@@ -117,37 +125,6 @@ def compare(old: Catalogue, new: Catalogue, requests: Iterable[NamedRequest],
     return report
 
 
-def report_text(report: DiffReport, limit: int = 10) -> str:
-    lines = [f"{len(report.changed)} of {report.compared} request(s) get a different plan "
-             f"({report.old_name} -> {report.new_name})"]
-    for change, names in report.groups.items():
-        lines.append("")
-        lines.append(f"{change}  [{len(names)} request(s)]")
-        lines += [f"    {name}" for name in names[:limit]]
-        if len(names) > limit:
-            lines.append(f"    ... and {len(names) - limit} more (--format json lists all)")
-    if report.invalid:
-        lines.append("")
-        lines.append(f"{len(report.invalid)} request(s) are invalid under both catalogues:")
-        lines += [f"    {name}: {why}" for name, why in report.invalid[:limit]]
-    return "\n".join(lines) + "\n"
-
-
-def report_json(report: DiffReport) -> dict[str, Any]:
-    return {
-        "old": report.old_name,
-        "new": report.new_name,
-        "compared": report.compared,
-        "changed": len(report.changed),
-        "groups": [{"change": change, "requests": names} for change, names in report.groups.items()],
-        "requests": [{"request": c.name, "changes": list(c.changes),
-                      "old_outcome": c.old.outcome if c.old else "invalid",
-                      "new_outcome": c.new.outcome if c.new else "invalid"}
-                     for c in report.changed],
-        "invalid": [{"request": name, "reason": why} for name, why in report.invalid],
-    }
-
-
 def catalogue_at_revision(revision: str, folder: Path, into: Path) -> Path:
     """Extract the catalogue files of ``folder`` as they were at git ``revision`` into
     ``into``; returns the extracted catalogue folder."""
@@ -176,3 +153,26 @@ def catalogue_at_revision(revision: str, folder: Path, into: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into / relative
+
+
+def diff(old: str, new_root: Path, paths: tuple[Path, ...] = (), generated: bool = False,
+         new_name: str | None = None) -> DiffReport:
+    """`collab diff`: plan ``paths`` (files, JSON Lines, folders) and, with ``generated``, the
+    space generated from the new catalogue, under the ``old`` catalogue (a folder or a git
+    revision of ``new_root``) and the one at ``new_root``."""
+    if not paths and not generated:
+        raise InputError([Diagnostic("collab diff", 0, 0, "IO001", "no requests to compare",
+                                     "name request files or folders, or use --generated")])
+    new = load_catalogue(new_root)
+    with tempfile.TemporaryDirectory(prefix="collab-diff-") as scratch:
+        old_root = Path(old)
+        if not old_root.is_dir():
+            old_root = catalogue_at_revision(old, new_root, Path(scratch))
+        previous = load_catalogue(old_root)
+        requests: Iterable[NamedRequest] = read_requests(paths) if paths else ()
+        if generated:
+            requests = itertools.chain(requests, (
+                NamedRequest(f"generated #{n}: {summarise(data)}", data)
+                for n, data in enumerate(corpus(new), start=1)))
+        return compare(previous, new, requests, old_name=old,
+                       new_name=new_name or display_path(new_root))

@@ -26,18 +26,15 @@ def conditions(when: When) -> str:
 
 
 def effects(rule: Rule) -> list[str]:
-    then = rule.then
-    lines = [f"sets `{fact}` to `{getattr(value, 'from_', value)}`"
-             + (" (copied from that fact)" if hasattr(value, "from_") else "")
-             for fact, value in then.set.items()]
-    if then.reject:
-        lines.append(f"**rejects** `{then.reject.code}`: {then.reject.message} "
-                     f"*What to do:* {then.reject.hint}")
-    lines += [f"step ({s.phase}, {s.actor}): {s.text}" for s in then.steps]
-    lines += [f"warning `{w.code}`: {w.message}" for w in then.warnings]
-    if then.outcome:
-        lines.append(f"outcome: {then.outcome}")
-    return lines
+    words = {
+        "reject": "**rejects** `{name}`: {detail}",
+        "step": "step ({name}): {detail}",
+        "warning": "warning `{name}`: {detail}",
+        "outcome": "outcome: {name}",
+    }
+    return [f"sets `{e.name}` to `{e.detail}`" + (" (copied from that fact)" if e.copied else "")
+            if e.kind == "set" else words[e.kind].format(name=e.name, detail=e.detail)
+            for e in rule.then.effects()]
 
 
 def services_page(catalogue: Catalogue) -> str:

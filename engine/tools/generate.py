@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TextIO
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.service import Service
@@ -288,3 +288,9 @@ def requests(catalogue: Catalogue, count: int | None = None) -> Iterator[Request
             request = json.loads(json.dumps(request))
             request["customer"]["name"] += f" {rounds + 1}"
         yield request
+
+
+def write_requests(catalogue: Catalogue, out: TextIO, count: int | None = None) -> None:
+    """`collab generate`: the requests as JSON Lines on ``out``."""
+    for request in requests(catalogue, count):
+        out.write(json.dumps(request, ensure_ascii=False) + "\n")

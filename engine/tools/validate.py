@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.checks import check_catalogue
 from engine.catalogue.locate import default_catalogue_dir
-from engine.errors import Diagnostic, Severity
+from engine.errors import Diagnostic, InputError, Severity, Verdict, display_path
 from engine.tools.analyse import analyse
 from engine.tools.cache import read_analysis, write_analysis
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Every problem found in one catalogue, and whether they fail the run."""
+
+    root: Path
+    diagnostics: list[Diagnostic]
+    usable: bool  # False when the folder is no catalogue at all
+    strict: bool = False  # warnings fail the run too
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is severity)
+
+    @property
+    def valid(self) -> bool:
+        return self.usable and not self.count(Severity.ERROR) and not (
+            self.strict and self.count(Severity.WARNING))
+
+    @property
+    def verdict(self) -> Verdict:
+        if not self.usable:
+            return Verdict.UNUSABLE
+        return Verdict.OK if self.valid else Verdict.NEGATIVE
 
 
 def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
@@ -30,3 +55,14 @@ def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
                 write_analysis(catalogue, found)
         problems = sorted(problems + found)
     return catalogue, problems
+
+
+def validate(root: Path, analysis: bool = True, cache: bool = True,
+             strict: bool = False) -> ValidationReport:
+    """`collab validate`: the report on the catalogue folder ``root``."""
+    if not root.is_dir():
+        raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
+                                     "name the folder that holds services/ and rules/")])
+    _, problems = validate_catalogue(root, analysis, cache)
+    usable = not any(p.code == "CAT001" for p in problems)
+    return ValidationReport(root, problems, usable, strict)

@@ -1,0 +1,110 @@
+"""Explanations (`collab explain`) as text and JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engine.catalogue.rule import Rule
+from engine.evaluation.operators import Check
+from engine.plan.model import OUTCOME_WORDS
+from engine.render.plan import to_json
+from engine.tools.explain import Explanation
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "absent"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _failure(check: Check) -> str:
+    if check.fact == "any":
+        return f"any: none of its alternatives holds (needs {check.test})"
+    return f"{check.fact} {check.test}: it is {_value(check.actual)}"
+
+
+_EFFECT_WORDS = {"reject": "rejects: {name}", "step": "step ({name})", "warning": "warning {name}",
+                 "outcome": "outcome {name}"}
+
+
+def _effects(rule: Rule) -> list[str]:
+    return [f"decides {e.name} = " + (f"the value of {e.detail}" if e.copied else e.detail)
+            if e.kind == "set" else _EFFECT_WORDS[e.kind].format(name=e.name)
+            for e in rule.then.effects()]
+
+
+def explanation_text(explanation: Explanation) -> str:
+    everything = explanation.show_all
+    evaluation = explanation.evaluation
+    plan = evaluation.plan
+    what = f"{plan.variant.name} ({plan.service.name})" if plan.variant else plan.service.name
+    lines = [f"Explain: {plan.operation.replace('_', ' ')} {what} for {plan.customer}",
+             f"Outcome: {OUTCOME_WORDS[plan.outcome]}", ""]
+    for number, stage in enumerate(explanation.stages, start=1):
+        shown = [v for v in stage.verdicts if v.considered or everything]
+        skipped = len(stage.verdicts) - len(shown)
+        header = f"Stage {number}: {stage.stage} ({len(shown)} rule(s) considered"
+        header += f"; {skipped} for other operations or services skipped)" if skipped else ")"
+        lines.append(header)
+        for verdict in shown:
+            placed = verdict.placed
+            mark = "MATCHED" if verdict.matched else "no     "
+            lines.append(f"  {mark}  {placed.rule.id}  ({placed.file}:{placed.line})")
+            if verdict.matched:
+                lines += [f"             -> {effect}" for effect in _effects(placed.rule)]
+            else:
+                lines += [f"             {_failure(check)}" for check in verdict.failed]
+        for decision in stage.decisions:
+            lines.append(f"  decided: {decision.fact} = {decision.value} (by {decision.rule}), "
+                         "seen by the stages after")
+        lines.append("")
+    if plan.steps:
+        phases = [p.id for p in evaluation.catalogue.pipeline.phases]
+        lines.append("Steps, in the order they were derived (phase, then catalogue order):")
+        by_id = {p.rule.id: p for p in evaluation.matched}
+        for step in plan.steps:
+            placed = by_id[step.rule]
+            lines.append(f"  {step.number:>2}. phase {phases.index(step.phase) + 1} "
+                         f"({step.phase}), rule #{placed.order + 1} {step.rule}: "
+                         f"{step.actor} - {step.text}")
+    for rejection in plan.rejections:
+        lines.append(f"Rejected by {rejection.rule}: {rejection.code}: {rejection.message}")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def explanation_data(explanation: Explanation) -> dict[str, Any]:
+    everything = explanation.show_all
+    evaluation = explanation.evaluation
+    return {
+        "plan": evaluation.plan.model_dump(mode="json", by_alias=True),
+        "stages": [
+            {
+                "stage": stage.stage,
+                "rules": [
+                    {
+                        "rule": v.placed.rule.id,
+                        "at": f"{v.placed.file}:{v.placed.line}",
+                        "considered": v.considered,
+                        "matched": v.matched,
+                        "conditions": [
+                            {"fact": c.fact, "test": c.test, "actual": c.actual,
+                             "passed": c.passed}
+                            for c in v.conditions
+                        ],
+                    }
+                    for v in stage.verdicts if v.considered or everything
+                ],
+                "decisions": [d.model_dump(mode="json") for d in stage.decisions],
+            }
+            for stage in explanation.stages
+        ],
+    }
+
+
+EXPLAIN_REPORTERS: dict[str, Callable[[Explanation], str]] = {
+    "text": explanation_text,
+    "json": lambda explanation: to_json(explanation_data(explanation)),
+}
