@@ -2,7 +2,7 @@
 
 `collab docs` writes this table to docs/catalogue/error-codes.md; tests/test_codes.py checks
 that every code used in the source is listed here (and every listed one used);
-tests/test_broken_catalogues.py that every catalogue code has a broken-catalogue case.
+tests/catalogue/test_broken_catalogues.py that every catalogue code has a broken-catalogue case.
 """
 
 from __future__ import annotations

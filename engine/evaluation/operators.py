@@ -2,7 +2,7 @@
 
 durable-rules answers only "which rules matched". Static analysis, `explain` and the
 performance floor need more (which condition failed, on which value) or less overhead, so
-conditions are also interpreted here. tests/test_match.py checks that both agree on a
+conditions are also interpreted here. tests/evaluation/test_operators.py checks that both agree on a
 generated corpus covering the catalogue's whole space.
 """
 

@@ -109,7 +109,7 @@ def _scan(compiled: CompiledCatalogue, requests: list[dict[str, Any]], share: in
 
     for index in range(share, len(requests), shares):
         data = requests[index]
-        # generated from the catalogue itself, so valid by construction (tests/test_match.py
+        # generated from the catalogue itself, so valid by construction (tests/evaluation/test_operators.py
         # checks a slice against every request check)
         request = Request.model_validate(data)
         try:

@@ -1,8 +1,8 @@
 """Why a request gets its plan: every rule considered, matched or not and on which fact.
 
 durable-rules decides which rules match (the evaluation is the one `collab plan` runs); each
-rule's conditions are then checked one by one in plain Python (engine.match, kept equal to
-the durable-rules conditions by tests/test_match.py) to say which condition failed on which
+rule's conditions are then checked one by one in plain Python (engine.evaluation.operators, kept equal to
+the durable-rules conditions by tests/evaluation/test_operators.py) to say which condition failed on which
 value. Rules the index skips (another operation or service) are counted, and listed with
 ``everything``.
 """

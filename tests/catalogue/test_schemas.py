@@ -15,7 +15,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = sorted((ROOT / "schemas").glob("*.schema.json"))
 YAML_FILES = sorted(p for folder in ("services", "rules", "examples")
                     for p in (ROOT / folder).glob("*.yaml"))

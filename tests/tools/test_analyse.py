@@ -10,7 +10,7 @@ import pytest
 from engine import load_catalogue
 from engine.tools.analyse import analyse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import yaml
 from engine import validate_catalogue
 from engine.codes import CODES
 
-ROOT = Path(__file__).resolve().parent.parent
-CASES = sorted((Path(__file__).parent / "broken").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parents[2]
+CASES = sorted((ROOT / "tests" / "broken").glob("*.yaml"))
 
 
 def apply(edit: dict[str, Any], root: Path) -> None:

@@ -17,7 +17,7 @@ from engine import Catalogue, compiled_catalogue, parse_request
 from engine.evaluation.evaluate import python_matcher, trace
 from engine.tools.generate import corpus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "tests" / "scenarios"
 REJECTED_EXAMPLE = ROOT / "examples" / "activate-lon-smart-start-customer-pays.yaml"
 # a rule whose warning code is renamed in the "changed" catalogue below
