@@ -74,7 +74,8 @@ def finish(output: str, verdict: Verdict, summary: str = "") -> None:
     sys.exit(EXIT_CODE[verdict])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog="Each command's --help "
+             "lists its exit codes. Shell completion: eval \"$(_COLLAB_COMPLETE=bash_source collab)\".")
 @click.version_option(package_name="collab-engine")
 def main() -> None:
     """Plan Visma Advisor collaborations from the YAML catalogue."""
