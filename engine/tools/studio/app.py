@@ -1,0 +1,282 @@
+"""The studio's web application: server-rendered pages over a Workspace, read-only.
+
+Nothing here writes a file. Every request body is read with a size limit and parsed with a
+depth limit; an evaluation runs in a thread with a timeout; any error becomes the CLI's
+diagnostics (or, for a bug, one plain message), never a server error page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from engine.diff import report_json
+from engine.docs import conditions, effects
+from engine.errors import Diagnostic
+from engine.explain import explanation_json, explanation_text
+from engine.render import OUTCOME_WORDS, diagnostics_json, plan_json, plan_text
+from engine.tools.flows import flowchart
+from engine.tools.studio.form import form_fields, languages
+from engine.tools.studio.workspace import PlanResult, Workspace
+
+MAX_BODY = 256 * 1024  # bytes: a request is a few kilobytes
+MAX_DEPTH = 50  # as the loader allows for a file
+TIMEOUT = 10.0  # seconds for one evaluation
+STATIC = Path(__file__).parent / "static"
+
+_templates = Environment(loader=PackageLoader("engine.tools.studio", "templates"),
+                         autoescape=select_autoescape(["html"]), trim_blocks=True,
+                         lstrip_blocks=True)
+
+
+def _problem(code: str, message: str, hint: str) -> Diagnostic:
+    return Diagnostic("<request>", 0, 0, code, message, hint)
+
+
+class BadBody(Exception):
+    def __init__(self, diagnostic: Diagnostic, status: int = 400) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+        self.status = status
+
+
+def _depth(data: Any) -> int:
+    """How deeply ``data`` nests, counted without recursion."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        value, level = todo.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        if isinstance(value, dict):
+            todo += [(item, level + 1) for item in value.values()]
+        elif isinstance(value, list):
+            todo += [(item, level + 1) for item in value]
+    return deepest
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    """The JSON object of a POST, within the size and depth limits."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise BadBody(_problem("IO004", f"the request body is over {MAX_BODY:,} bytes",
+                               "send a smaller request"), 413)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise BadBody(_problem("IO004", f"the request body is over {MAX_BODY:,} bytes",
+                                   "send a smaller request"), 413)
+    try:
+        data = json.loads(bytes(raw).decode("utf-8"))
+    except RecursionError:
+        raise BadBody(_problem("JSON001", "not JSON this tool reads: nested too deeply",
+                               "a request nests a few levels")) from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadBody(_problem("JSON001", f"not JSON: {str(error)[:120]}",
+                               "send a JSON object")) from None
+    if not isinstance(data, dict):
+        raise BadBody(_problem("JSON001", "not a JSON object", "send a JSON object"))
+    if _depth(data) > MAX_DEPTH:
+        raise BadBody(_problem("JSON001", f"nested more than {MAX_DEPTH} levels deep",
+                               "a request nests a few levels"))
+    return data
+
+
+def create_app(workspace: Workspace) -> Starlette:
+    """The studio over ``workspace`` (started and stopped with the application)."""
+
+    def page(name: str, **context: Any) -> HTMLResponse:
+        template = _templates.get_template(name)
+        return HTMLResponse(template.render(ws=workspace, version=workspace.version,
+                                            **_helpers(workspace), **context))
+
+    async def catalogue_page(request: Request) -> Response:
+        catalogue = workspace.catalogue
+        charts = {}
+        if catalogue is not None:
+            charts = {op: flowchart(catalogue, flow, lambda rule: f"#rule-{rule}")
+                      for op, flow in workspace.flows.items()}
+        return page("catalogue.html", page_id="catalogue", catalogue=catalogue, charts=charts)
+
+    async def plan_page(request: Request) -> Response:
+        catalogue = workspace.catalogue
+        fields = form_fields(catalogue) if catalogue is not None else []
+        return page("plan.html", page_id="plan", fields=fields,
+                    examples=workspace.example_names(),
+                    languages=languages(catalogue) if catalogue is not None else [])
+
+    async def validation_page(request: Request) -> Response:
+        name = "validation_part.html" if "part" in request.query_params else "validation.html"
+        return page(name, page_id="validation", validation=workspace.validation)
+
+    async def impact_page(request: Request) -> Response:
+        revision = request.query_params.get("rev")
+        if revision:
+            workspace.set_revision(revision[:200])
+        name = "impact_part.html" if "part" in request.query_params else "impact.html"
+        return page(name, page_id="impact", impact=workspace.impact)
+
+    async def source_page(request: Request) -> Response:
+        relative = request.path_params["path"]
+        path = (workspace.root / relative).resolve()
+        allowed = [(workspace.root / name).resolve() for name in ("rules", "services",
+                                                                  "examples")]
+        if not any(path.is_relative_to(folder) for folder in allowed) or not path.is_file():
+            raise HTTPException(404, "no such catalogue file")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return page("source.html", page_id="source", name=relative,
+                    lines=text.splitlines()[:20000])
+
+    async def status(request: Request) -> Response:
+        impact = workspace.impact
+        return JSONResponse({
+            "version": workspace.version,
+            "validation": {"analysed": workspace.validation.analysed,
+                           "problems": len(workspace.validation.problems)},
+            "impact": {"revision": impact.revision, "done": impact.done,
+                       "compared": impact.compared, "total": impact.total,
+                       "changed": len(impact.report.changed) if impact.report else 0},
+        })
+
+    async def api_validate(request: Request) -> Response:
+        """As `collab validate --format json` prints it (with the analysis once it ran)."""
+        return Response(diagnostics_json(list(workspace.validation.problems)),
+                        media_type="application/json")
+
+    async def api_impact(request: Request) -> Response:
+        """As `collab diff --format json` prints it, with where the comparison is."""
+        impact = workspace.impact
+        return JSONResponse({
+            "revision": impact.revision, "done": impact.done, "total": impact.total,
+            "first": impact.first,
+            "report": report_json(impact.report) if impact.report else None,
+            "problems": [d.as_dict() for d in impact.problems],
+        })
+
+    async def api_before_after(request: Request) -> Response:
+        found = workspace.before_after(request.query_params.get("request", ""))
+        if found is None:
+            return JSONResponse({"error": "no such changed request"}, status_code=404)
+        old, new = found
+        return JSONResponse({side: {"text": plan_text(p), "plan": json.loads(plan_json(p))}
+                             if p is not None else None
+                             for side, p in (("old", old), ("new", new))})
+
+    async def evaluate(request: Request) -> PlanResult:
+        data = await _body(request)
+        if isinstance(data.get("example"), str):
+            work = lambda: workspace.plan_example(data["example"])  # noqa: E731
+        elif isinstance(data.get("text"), str):
+            suffix = ".json" if data.get("format") == "json" else ".yaml"
+            work = lambda: workspace.plan_text(data["text"], suffix)  # noqa: E731
+        elif "request" in data:
+            work = lambda: workspace.plan_data(data["request"])  # noqa: E731
+        else:
+            raise BadBody(_problem("REQ001", "nothing to plan",
+                                   "send {\"example\": NAME}, {\"text\": YAML} or "
+                                   "{\"request\": {...}}"))
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(work), TIMEOUT)
+        except TimeoutError:
+            return PlanResult("timeout", (_problem(
+                "ENG002", f"the evaluation took more than {TIMEOUT:g} s",
+                "the request is unusually large; try a smaller one"),))
+
+    async def api_plan(request: Request) -> Response:
+        """The plan and explanation as `collab plan/explain --format json` print them."""
+        result = await evaluate(request)
+        body: dict[str, Any] = {"status": result.status,
+                                "diagnostics": [d.as_dict() for d in result.diagnostics]}
+        if result.plan is not None and result.explanation is not None:
+            body["plan"] = json.loads(plan_json(result.plan))
+            body["plan_text"] = plan_text(result.plan)
+            body["explain"] = explanation_json(result.explanation)
+            body["explain_text"] = explanation_text(result.explanation)
+        return JSONResponse(body)
+
+    async def plan_part(request: Request) -> Response:
+        result = await evaluate(request)
+        return page("plan_part.html", result=result,
+                    plan_text=plan_text(result.plan) if result.plan else "",
+                    plan_json=plan_json(result.plan) if result.plan else "",
+                    explain=explanation_json(result.explanation) if result.explanation
+                    else None)
+
+    async def api_example(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in workspace.example_names():
+            return JSONResponse({"error": "no such example"}, status_code=404)
+        from engine.load import load_document
+
+        path = workspace.examples / name
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            data = load_document(path).data
+        except Exception:  # a broken example: the plan shows why
+            data = None
+        return JSONResponse({"name": name, "text": text, "data": data})
+
+    async def bad_body(request: Request, error: Exception) -> Response:
+        assert isinstance(error, BadBody)
+        return JSONResponse({"status": "invalid", "diagnostics": [error.diagnostic.as_dict()]},
+                            status_code=error.status)
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        status = error.status_code if isinstance(error, HTTPException) else 500
+        detail = error.detail if isinstance(error, HTTPException) else "internal error"
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": detail}, status_code=status)
+        return HTMLResponse(_templates.get_template("error.html").render(
+            ws=workspace, status=status, detail=detail, page_id="error",
+            version=workspace.version), status_code=status)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        workspace.start()
+        yield
+        workspace.stop()
+
+    routes = [
+        Route("/", catalogue_page), Route("/catalogue", catalogue_page),
+        Route("/plan", plan_page), Route("/validation", validation_page),
+        Route("/impact", impact_page), Route("/source/{path:path}", source_page),
+        Route("/api/status", status), Route("/api/validate", api_validate),
+        Route("/api/impact", api_impact), Route("/api/impact/request", api_before_after),
+        Route("/api/plan", api_plan, methods=["POST"]),
+        Route("/plan/result", plan_part, methods=["POST"]),
+        Route("/api/examples/{name}", api_example),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan,  # type: ignore[arg-type]
+                     exception_handlers={BadBody: bad_body, HTTPException: http_error,
+                                         Exception: http_error})
+
+
+def _helpers(workspace: Workspace) -> dict[str, Any]:
+    """Functions the templates call."""
+    root = workspace.root.resolve()
+
+    def source(file: str, line: int = 0) -> str | None:
+        """The studio's link to ``file`` at ``line``, for a catalogue or example file."""
+        try:
+            relative = (Path.cwd() / file).resolve().relative_to(root)
+        except (ValueError, OSError):
+            return None
+        return f"/source/{relative.as_posix()}" + (f"#L{line}" if line else "")
+
+    return {"source": source, "conditions": conditions, "effects": effects,
+            "outcome_words": OUTCOME_WORDS}

@@ -1,0 +1,115 @@
+"""The request form, generated from the request's JSON Schema and the catalogue.
+
+Each scalar property becomes a field (an enum or a boolean a choice, a string or number a
+box), each object a group of fields, each list one JSON box. Where the catalogue knows the
+values (services, their variants, the settings' values) the field offers those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.catalogue import Catalogue
+from engine.schema import generate
+
+MAX_NESTING = 3
+
+
+@dataclass(frozen=True)
+class Field:
+    path: str  # dotted, e.g. customer.main_contact.email
+    label: str
+    description: str
+    widget: str  # select | text | number | json
+    options: tuple[tuple[str, str, str], ...] = ()  # (value, label, service it belongs to)
+    required: bool = False
+    depth: int = 0  # 0 for a top-level property; a group's heading has widget "group"
+    placeholder: str = ""
+
+
+def languages(catalogue: Catalogue) -> list[str]:
+    """The languages the catalogue's plan texts come in; none to choose from yet.
+
+    The hook for `collab plan --lang`: once the catalogue has texts in several languages,
+    this lists them and the page offers a choice, passed to the plan as ``lang``.
+    """
+    found = getattr(catalogue, "languages", None)
+    return list(found) if isinstance(found, list | tuple) and len(found) > 1 else []
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The node behind a $ref or an `anyOf [X, null]`, and whether null is allowed."""
+    nullable = False
+    if "anyOf" in node:
+        kinds = [k for k in node["anyOf"] if k.get("type") != "null"]
+        nullable = len(kinds) < len(node["anyOf"])
+        node = {**node, **kinds[0]} if len(kinds) == 1 else node
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        node = {**schema["$defs"][name], **{k: v for k, v in node.items() if k != "$ref"}}
+    return node, nullable
+
+
+def _choices(catalogue: Catalogue, path: str) -> tuple[tuple[str, str, str], ...] | None:
+    if path == "service":
+        return tuple((s.id, f"{s.name} ({s.id})", "") for s in catalogue.services.values())
+    if path == "variant":
+        return tuple((v.id, f"{v.name} ({v.id})", s.id) for s in catalogue.services.values()
+                     for v in s.variants)
+    if path == "agreement_period":
+        return tuple((str(p), f"{p} months", "") for p in sorted(catalogue.periods))
+    return None
+
+
+def form_fields(catalogue: Catalogue) -> list[Field]:
+    schema = generate()["request.schema.json"]
+    fields: list[Field] = []
+
+    def walk(node: dict[str, Any], prefix: str, depth: int) -> None:
+        required = set(node.get("required", []))
+        for name, raw in node.get("properties", {}).items():
+            prop, _ = _resolve(schema, raw)
+            path = f"{prefix}{name}"
+            label = prop.get("title") or name.replace("_", " ").capitalize()
+            description = prop.get("description", "")
+            example = (prop.get("examples") or [""])[0]
+            if path == "settings":
+                for service in catalogue.services.values():
+                    for setting in service.settings:
+                        fields.append(Field(
+                            f"settings.{setting.id}", f"{service.name}: {setting.id}",
+                            setting.description, "select",
+                            tuple((v, v, service.id) for v in setting.values), False, depth))
+                continue
+            choices = _choices(catalogue, path)
+            if choices is not None:
+                fields.append(Field(path, label, description, "select", choices,
+                                    name in required, depth))
+            elif prop.get("type") == "object" and "properties" in prop and depth < MAX_NESTING:
+                fields.append(Field(path, label, description, "group", (), name in required,
+                                    depth))
+                walk(prop, path + ".", depth + 1)
+            elif "enum" in prop:
+                fields.append(Field(path, label, description, "select",
+                                    tuple((str(v), str(v), "") for v in prop["enum"]),
+                                    name in required, depth))
+            elif prop.get("type") == "boolean":
+                fields.append(Field(path, label, description, "select",
+                                    (("true", "yes", ""), ("false", "no", "")),
+                                    name in required, depth))
+            elif prop.get("type") == "integer":
+                fields.append(Field(path, label, description, "number", (), name in required,
+                                    depth, str(example)))
+            elif prop.get("type") in ("array", "object"):
+                import json
+
+                fields.append(Field(path, label, description, "json", (), name in required,
+                                    depth, json.dumps(example, ensure_ascii=False)
+                                    if example != "" else ""))
+            else:
+                fields.append(Field(path, label, description, "text", (), name in required,
+                                    depth, str(example)))
+
+    walk(schema, "", 0)
+    return fields

@@ -1,0 +1,386 @@
+"""What the studio shows, kept up to date with the catalogue folder on disk.
+
+A worker thread recomputes after every change of the folder (watched with watchfiles):
+first the catalogue's checks (validation without the analysis, at once), then the impact of
+the requests a change can concern, then the analysis, then the impact over the rest of the
+requests. Each part is published as soon as it is known, with a version number the page
+polls. Every result comes from the library functions the CLI uses (validate_catalogue,
+plan, explain, compare), so the page and the CLI always agree; the studio only orders the
+work so that what a change concerns shows first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine import plan as make_plan
+from engine import compiled_catalogue, validate_catalogue
+from engine.analyse import summarise
+from engine.catalogue import Catalogue
+from engine.compile import may_match
+from engine.diff import DiffReport, catalogue_at_revision, compare
+from engine.errors import CollabError, Diagnostic, Severity, display_path
+from engine.explain import Explanation, explain
+from engine.generate import corpus
+from engine.models import Operation, Plan, Request
+from engine.requests import NamedRequest, read_requests
+from engine.tools.flows import OperationFlow, operation_flows
+from engine.validate import load_request, parse_request
+
+OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
+CHUNK = 400  # requests compared between two publications of the impact's progress
+
+
+@dataclass(frozen=True)
+class Validation:
+    """`collab validate` of the working copy: ``analysed`` once the analysis has run."""
+
+    problems: tuple[Diagnostic, ...]
+    analysed: bool
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [p for p in self.problems if p.severity == Severity.ERROR]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """`collab diff --old REV --new ROOT examples --generated`, complete or in progress."""
+
+    revision: str
+    report: DiffReport | None = None
+    problems: tuple[Diagnostic, ...] = ()  # why there is no report (a bad revision, ...)
+    total: int = 0  # requests to compare
+    first: int = 0  # of them, the ones the change concerns, compared first
+    done: bool = False
+
+    @property
+    def compared(self) -> int:
+        return self.report.compared if self.report else 0
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What `collab plan` and `collab explain` give for one request, or its diagnostics."""
+
+    status: str  # allowed | rejected | invalid | timeout | error
+    diagnostics: tuple[Diagnostic, ...] = ()
+    plan: Plan | None = None
+    explanation: Explanation | None = None
+
+
+@dataclass
+class _State:
+    version: int = 0
+    catalogue: Catalogue | None = None
+    validation: Validation = field(default_factory=lambda: Validation((), False))
+    flows: dict[str, OperationFlow] = field(default_factory=dict)
+    impact: Impact = field(default_factory=lambda: Impact("HEAD"))
+
+
+class Workspace:
+    """The catalogue folder in use and everything derived from it."""
+
+    def __init__(self, root: Path, revision: str = "HEAD", watch: bool = True) -> None:
+        self.root = root
+        self.examples = root / "examples"
+        self._state = _State(impact=Impact(revision))
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._pending = True  # a recomputation is due
+        self._generation = 0
+        self._stop = threading.Event()
+        self._old: dict[str, Catalogue] = {}  # commit or folder -> the catalogue there
+        self._threads = [threading.Thread(target=self._work, name="studio-work", daemon=True)]
+        if watch:
+            self._threads.append(threading.Thread(target=self._watch, name="studio-watch",
+                                                  daemon=True))
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return self._state.version
+
+    @property
+    def catalogue(self) -> Catalogue | None:
+        return self._state.catalogue
+
+    @property
+    def validation(self) -> Validation:
+        return self._state.validation
+
+    @property
+    def impact(self) -> Impact:
+        return self._state.impact
+
+    @property
+    def flows(self) -> dict[str, OperationFlow]:
+        return self._state.flows
+
+    def example_names(self) -> list[str]:
+        if not self.examples.is_dir():
+            return []
+        return sorted(p.name for p in self.examples.iterdir()
+                      if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+
+    # -- running -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+
+    def changed(self) -> None:
+        """The folder changed (or the revision): recompute, dropping work in progress."""
+        with self._wake:
+            self._generation += 1
+            self._pending = True
+            self._wake.notify_all()
+
+    def set_revision(self, revision: str) -> None:
+        if revision != self._state.impact.revision:
+            self._publish(impact=Impact(revision))
+            self.changed()
+
+    def refresh_now(self) -> None:
+        """Recompute in the calling thread (tests, and the first page without a worker)."""
+        self._pending = False
+        self._recompute(self._generation)
+
+    def _publish(self, **parts: Any) -> None:
+        with self._lock:
+            self._state = dataclasses.replace(self._state, version=self._state.version + 1,
+                                              **parts)
+
+    def _stale(self, generation: int) -> bool:
+        return generation != self._generation or self._stop.is_set()
+
+    def _watch(self) -> None:
+        import watchfiles
+
+        folders = [str(self.root / name) for name in ("rules", "services", "examples")
+                   if (self.root / name).is_dir()] or [str(self.root)]
+        with contextlib.suppress(Exception):  # a folder removed while watched: polling stops
+            for _ in watchfiles.watch(*folders, stop_event=self._stop, debounce=150, step=50,
+                                      rust_timeout=500, yield_on_timeout=False,
+                                      raise_interrupt=False):
+                self.changed()
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            with self._wake:
+                while not self._pending and not self._stop.is_set():
+                    self._wake.wait()
+                self._pending = False
+                generation = self._generation
+            if self._stop.is_set():
+                return
+            try:
+                self._recompute(generation)
+            except Exception as error:  # a bug: shown on the pages, the server stays up
+                problem = _internal(error)
+                self._publish(validation=Validation((problem,), True),
+                              impact=dataclasses.replace(self.impact, problems=(problem,),
+                                                         report=None, done=True))
+
+    # -- computing -----------------------------------------------------------------------
+
+    def _recompute(self, generation: int) -> None:
+        catalogue, problems = validate_catalogue(self.root, analysis=False)
+        usable = catalogue is not None and not any(p.severity == Severity.ERROR for p in problems)
+        if not usable:
+            catalogue = None
+        self._publish(catalogue=catalogue, validation=Validation(tuple(problems), not usable),
+                      impact=Impact(self.impact.revision))
+        if catalogue is None or self._stale(generation):
+            if catalogue is None:
+                self._publish(impact=Impact(self.impact.revision, problems=tuple(
+                    p for p in problems if p.severity == Severity.ERROR), done=True))
+            return
+        old, requests, first = self._impact_work(catalogue)
+        reports: list[DiffReport] = []
+        if old is not None:
+            self._compare(generation, old, catalogue, requests, 0, first, reports, first)
+        if self._stale(generation):
+            return
+        _, analysed = validate_catalogue(self.root, analysis=True, cache=True)
+        if self._stale(generation):
+            return
+        self._publish(validation=Validation(tuple(analysed), True))
+        if old is not None:
+            self._compare(generation, old, catalogue, requests, first, len(requests), reports,
+                          first)
+        if self._stale(generation):
+            return
+        self._publish(flows=operation_flows(catalogue))
+
+    def _impact_work(self, new: Catalogue) -> tuple[Catalogue | None, list[NamedRequest], int]:
+        """The old catalogue, the requests in comparison order, and how many of them come
+        first because the change concerns them; (None, [], 0) with the reason published."""
+        revision = self.impact.revision
+        try:
+            old = self._old_catalogue(revision)
+            requests = list(self.requests(new))
+        except CollabError as error:
+            self._publish(impact=Impact(revision, problems=tuple(error.diagnostics), done=True))
+            return None, [], 0
+        concerned = _concerned(old, new)
+        first = [r for r in requests if _key(r) in concerned]
+        rest = [r for r in requests if _key(r) not in concerned]
+        return old, first + rest, len(first)
+
+    def requests(self, catalogue: Catalogue) -> Iterator[NamedRequest]:
+        """The requests `collab diff examples --generated` compares, in its order."""
+        if self.examples.is_dir():
+            yield from read_requests([self.examples])
+        for number, data in enumerate(corpus(catalogue), start=1):
+            yield NamedRequest(f"generated #{number}: {summarise(data)}", data)
+
+    def _old_catalogue(self, revision: str) -> Catalogue:
+        from engine import load_catalogue
+
+        folder = Path(revision)
+        if folder.is_dir():
+            return load_catalogue(folder)
+        key = _commit(self.root, revision) or revision
+        if key not in self._old:
+            with tempfile.TemporaryDirectory(prefix="collab-studio-") as scratch:
+                self._old = {key: load_catalogue(catalogue_at_revision(revision, self.root,
+                                                                       Path(scratch)))}
+        return self._old[key]
+
+    def _compare(self, generation: int, old: Catalogue, new: Catalogue,
+                 requests: list[NamedRequest], begin: int, end: int,
+                 reports: list[DiffReport], first: int) -> None:
+        """Compare ``requests[begin:end]`` in chunks, adding to ``reports`` and publishing
+        the impact so far (over all of ``requests``, in their order) after each chunk."""
+        order = {request.name: index for index, request in enumerate(requests)}
+        revision, new_name = self.impact.revision, display_path(self.root)
+        starts = list(range(begin, end, CHUNK)) or [end]
+        for start in starts:
+            if self._stale(generation):
+                return
+            part = requests[start:min(start + CHUNK, end)]
+            reports.append(compare(old, new, part, old_name=revision, new_name=new_name))
+            done = end == len(requests) and start == starts[-1]
+            self._publish(impact=Impact(revision, _merge(reports, order, revision, new_name),
+                                        total=len(requests), first=first,
+                                        done=done))
+
+    # -- one request ---------------------------------------------------------------------
+
+    def plan_example(self, name: str) -> PlanResult:
+        if name not in self.example_names():
+            return PlanResult("invalid", (Diagnostic(name, 0, 0, "IO001", "no such example",
+                                                     "pick one of the examples listed"),))
+        return self._plan(lambda c: load_request(self.examples / name, c))
+
+    def plan_text(self, text: str, suffix: str = ".yaml") -> PlanResult:
+        """A pasted request, read as the CLI reads a file (named <pasted> in diagnostics)."""
+        def read(catalogue: Catalogue) -> Request:
+            with tempfile.TemporaryDirectory(prefix="collab-studio-") as scratch:
+                path = Path(scratch) / f"pasted{suffix}"
+                path.write_text(text, encoding="utf-8")
+                try:
+                    return load_request(path, catalogue)
+                except CollabError as error:
+                    shown = display_path(path)
+                    error.diagnostics = [dataclasses.replace(d, file="<pasted>")
+                                         if d.file in (shown, str(path)) else d
+                                         for d in error.diagnostics]
+                    raise
+        return self._plan(read)
+
+    def plan_data(self, data: Any) -> PlanResult:
+        return self._plan(lambda c: parse_request(data, c, "<form>"))
+
+    def _plan(self, read: Any) -> PlanResult:
+        catalogue = self.catalogue
+        if catalogue is None:
+            return PlanResult("invalid", tuple(self.validation.errors))
+        try:
+            request = read(catalogue)
+            result = make_plan(catalogue, request)
+            explanation = explain(compiled_catalogue(catalogue), request)
+        except RecursionError:
+            return PlanResult("invalid", (Diagnostic("<request>", 0, 0, "JSON001",
+                                                     "nested too deeply",
+                                                     "a request nests a few levels"),))
+        except CollabError as error:
+            status = "error" if type(error).__name__ == "EngineError" else "invalid"
+            return PlanResult(status, tuple(error.diagnostics))
+        status = "rejected" if result.outcome == "rejected" else "allowed"
+        return PlanResult(status, (), result, explanation)
+
+    def before_after(self, name: str) -> tuple[Plan | None, Plan | None] | None:
+        report = self.impact.report
+        if report is None:
+            return None
+        for change in report.changed:
+            if change.name == name:
+                return change.old, change.new
+        return None
+
+
+def _internal(error: Exception) -> Diagnostic:
+    return Diagnostic("<studio>", 0, 0, "ENG003",
+                      f"internal error: {type(error).__name__}: {error}",
+                      "this is a bug; please report it")
+
+
+def _key(request: NamedRequest) -> tuple[str, str]:
+    data = request.data if isinstance(request.data, dict) else {}
+    return str(data.get("operation")), str(data.get("service"))
+
+
+def _concerned(old: Catalogue, new: Catalogue) -> set[tuple[str, str]]:
+    """(operation, service) pairs a change from ``old`` to ``new`` can concern: those of a
+    changed service, and those a changed rule may match (old or new version)."""
+    services = sorted(set(old.services) | set(new.services))
+    changed_services = {s for s in services if old.services.get(s) != new.services.get(s)}
+    old_rules = {p.rule.id: p.rule for p in old.rules}
+    new_rules = {p.rule.id: p.rule for p in new.rules}
+    changed_rules = [rule for rule_id in set(old_rules) | set(new_rules)
+                     for rule in (old_rules.get(rule_id), new_rules.get(rule_id))
+                     if rule is not None and old_rules.get(rule_id) != new_rules.get(rule_id)]
+    return {(operation, service) for operation, service in itertools.product(OPERATIONS, services)
+            if service in changed_services
+            or any(may_match(rule.when, operation, service) for rule in changed_rules)}
+
+
+def _merge(reports: list[DiffReport], order: dict[str, int], old_name: str,
+           new_name: str) -> DiffReport:
+    """One report from reports over parts of the requests, in the requests' order."""
+    merged = DiffReport(old_name, new_name)
+    for report in reports:
+        merged.compared += report.compared
+        merged.changed += report.changed
+        merged.invalid += report.invalid
+    merged.changed.sort(key=lambda change: order[change.name])
+    merged.invalid.sort(key=lambda item: order[item[0]])
+    return merged
+
+
+def _commit(root: Path, revision: str) -> str | None:
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet",
+                               revision + "^{commit}"], capture_output=True, text=True,
+                              check=False, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
