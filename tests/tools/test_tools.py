@@ -163,7 +163,7 @@ def test_diff_lists_exactly_the_affected_requests(catalogue: Catalogue,
 def test_diff_of_identical_catalogues_is_empty() -> None:
     result = run("diff", "--old", ROOT, ROOT / "examples")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("0 of 20 request(s)")
+    assert result.output.startswith("0 of 21 request(s)")
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

@@ -45,7 +45,7 @@ def _problem(code: str, message: str, hint: str) -> Diagnostic:
     return Diagnostic("<request>", 0, 0, code, message, hint)
 
 
-class BadBody(Exception):
+class BadBodyError(Exception):
     def __init__(self, diagnostic: Diagnostic, status: int = 400) -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
@@ -71,26 +71,26 @@ async def _body(request: Request) -> dict[str, Any]:
     """The JSON object of a POST, within the size and depth limits."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
-        raise BadBody(_problem("IO004", f"the request body is over {MAX_BODY:,} bytes",
+        raise BadBodyError(_problem("IO004", f"the request body is over {MAX_BODY:,} bytes",
                                "send a smaller request"), 413)
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_BODY:
-            raise BadBody(_problem("IO004", f"the request body is over {MAX_BODY:,} bytes",
+            raise BadBodyError(_problem("IO004", f"the request body is over {MAX_BODY:,} bytes",
                                    "send a smaller request"), 413)
     try:
         data = json.loads(bytes(raw).decode("utf-8"))
     except RecursionError:
-        raise BadBody(_problem("JSON001", "not JSON this tool reads: nested too deeply",
+        raise BadBodyError(_problem("JSON001", "not JSON this tool reads: nested too deeply",
                                "a request nests a few levels")) from None
     except (UnicodeDecodeError, ValueError) as error:
-        raise BadBody(_problem("JSON001", f"not JSON: {str(error)[:120]}",
+        raise BadBodyError(_problem("JSON001", f"not JSON: {str(error)[:120]}",
                                "send a JSON object")) from None
     if not isinstance(data, dict):
-        raise BadBody(_problem("JSON001", "not a JSON object", "send a JSON object"))
+        raise BadBodyError(_problem("JSON001", "not a JSON object", "send a JSON object"))
     if _depth(data) > MAX_DEPTH:
-        raise BadBody(_problem("JSON001", f"nested more than {MAX_DEPTH} levels deep",
+        raise BadBodyError(_problem("JSON001", f"nested more than {MAX_DEPTH} levels deep",
                                "a request nests a few levels"))
     return data
 
@@ -98,8 +98,8 @@ async def _body(request: Request) -> dict[str, Any]:
 def create_app(workspace: Workspace) -> Starlette:
     """The studio over ``workspace`` (started and stopped with the application)."""
 
-    def page(name: str, **context: Any) -> HTMLResponse:
-        template = _templates.get_template(name)
+    def page(template_name: str, **context: Any) -> HTMLResponse:
+        template = _templates.get_template(template_name)
         return HTMLResponse(template.render(ws=workspace, version=workspace.version,
                                             **_helpers(workspace), **context))
 
@@ -185,7 +185,7 @@ def create_app(workspace: Workspace) -> Starlette:
         elif "request" in data:
             work = lambda: workspace.plan_data(data["request"])  # noqa: E731
         else:
-            raise BadBody(_problem("REQ001", "nothing to plan",
+            raise BadBodyError(_problem("REQ001", "nothing to plan",
                                    "send {\"example\": NAME}, {\"text\": YAML} or "
                                    "{\"request\": {...}}"))
         try:
@@ -230,7 +230,7 @@ def create_app(workspace: Workspace) -> Starlette:
         return JSONResponse({"name": name, "text": text, "data": data})
 
     async def bad_body(request: Request, error: Exception) -> Response:
-        assert isinstance(error, BadBody)
+        assert isinstance(error, BadBodyError)
         return JSONResponse({"status": "invalid", "diagnostics": [error.diagnostic.as_dict()]},
                             status_code=error.status)
 
@@ -261,8 +261,8 @@ def create_app(workspace: Workspace) -> Starlette:
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan,  # type: ignore[arg-type]
-                     exception_handlers={BadBody: bad_body, HTTPException: http_error,
+    return Starlette(routes=routes, lifespan=lifespan,
+                     exception_handlers={BadBodyError: bad_body, HTTPException: http_error,
                                          Exception: http_error})
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import plan as make_plan
 from engine import compiled_catalogue, validate_catalogue
+from engine import plan as make_plan
 from engine.analyse import summarise
 from engine.catalogue import Catalogue
 from engine.compile import may_match
