@@ -70,6 +70,25 @@ Finding = tuple[int, str, str, str, str, Severity]
 
 
 @dataclass
+class PathTally:
+    """The plans of one operation with the same scenario and the same rules giving steps
+    (the flowcharts group these into paths)."""
+
+    first: int  # the corpus index of its first request: paths are drawn in corpus order
+    plans: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: PathTally) -> None:
+        self.first = min(self.first, other.first)
+        self.plans += other.plans
+        self.outcomes += other.outcomes
+
+
+# operation, the rule that chose the scenario ("" if none), the rules giving steps (sorted)
+PathKey = tuple[str, str, tuple[str, ...]]
+
+
+@dataclass
 class _Scan:
     """What evaluating (a share of) the corpus found."""
 
@@ -78,6 +97,8 @@ class _Scan:
     facts_seen: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (op, service)
     by_operation: dict[str, set[str]] = field(default_factory=dict)  # rules matched per operation
     findings: dict[Key, Finding] = field(default_factory=dict)
+    paths: dict[PathKey, PathTally] = field(default_factory=dict)
+    checks: dict[str, Counter[str]] = field(default_factory=dict)  # operation -> rejecting rules
 
     def merge(self, other: _Scan) -> None:
         self.matched += other.matched
@@ -89,6 +110,13 @@ class _Scan:
         for key, finding in other.findings.items():
             if key not in self.findings or finding[0] < self.findings[key][0]:
                 self.findings[key] = finding
+        for path, tally in other.paths.items():
+            if path in self.paths:
+                self.paths[path].merge(tally)
+            else:
+                self.paths[path] = tally
+        for operation, rejecting in other.checks.items():
+            self.checks.setdefault(operation, Counter()).update(rejecting)
 
 
 PARALLEL_FROM = 2000  # requests; below that, starting processes costs more than it saves
@@ -130,7 +158,23 @@ def _scan(compiled: CompiledCatalogue, requests: list[dict[str, Any]], share: in
         seen = scan.facts_seen.setdefault((data["operation"], data["service"]), set())
         for stage in evaluation.stages:
             seen.update(stage.facts)
+        _tally_path(scan, index, data["operation"], evaluation)
     return scan
+
+
+def _tally_path(scan: _Scan, index: int, operation: str, evaluation: Evaluation) -> None:
+    """Count the evaluation in its flowchart path, or its rejecting rules in the checks."""
+    matched = evaluation.matched
+    if evaluation.outcome == "rejected":
+        scan.checks.setdefault(operation, Counter()).update(
+            placed.rule.id for placed in matched if placed.rule.then.reject)
+        return
+    scenario = next((d.rule for d in evaluation.decisions if d.fact == "scenario"), "")
+    key = (operation, scenario,
+           tuple(sorted(placed.rule.id for placed in matched if placed.rule.then.steps)))
+    tally = scan.paths.setdefault(key, PathTally(index))
+    tally.plans += 1
+    tally.outcomes[evaluation.outcome] += 1
 
 
 _work: tuple[CompiledCatalogue, list[dict[str, Any]]] | None = None  # inherited by forked workers
@@ -164,6 +208,12 @@ def _scan_corpus(compiled: CompiledCatalogue) -> _Scan:
     for scan in shares:
         total.merge(scan)
     return total
+
+
+def flow_paths(catalogue: Catalogue) -> tuple[dict[PathKey, PathTally], dict[str, Counter[str]]]:
+    """The plans of the catalogue's space grouped into paths, and each operation's checks."""
+    scan = _scan_corpus(compile_catalogue(catalogue))
+    return scan.paths, scan.checks
 
 
 def rules_by_operation(catalogue: Catalogue) -> dict[str, set[str]]:

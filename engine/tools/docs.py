@@ -119,64 +119,27 @@ def domain_page(catalogue: Catalogue) -> str:
     return "\n".join(out) + "\n"
 
 
-def _label(text: str) -> str:
-    return '"' + text.replace('"', "#quot;").replace("`", "") + '"'
-
-
-def flow(catalogue: Catalogue, operation: str, reached: set[str]) -> str:
-    """A Mermaid flowchart: scenario, checks, then the steps phase by phase.
-
-    ``reached`` holds the rules some request of this operation matches (from the analysis).
-    """
-    rules = [p for p in catalogue.rules if p.rule.id in reached]
-    lines = ["```mermaid", "flowchart TD", f"  start([{operation}])"]
-    previous = "start"
-    scenario_rules = [p for p in rules if "scenario" in p.rule.then.set]
-    if scenario_rules:
-        lines.append("  scenario{which scenario?}")
-        lines.append(f"  {previous} --> scenario")
-        for index, placed in enumerate(scenario_rules):
-            scenario = placed.rule.then.set["scenario"]
-            shown = When.model_validate({k: v for k, v in placed.rule.when.model_dump(
-                by_alias=True, exclude_none=True).items() if k != "operation"})
-            lines.append(f"  scenario -->|{_label(conditions(shown))}| "
-                         f"sc{index}[{_label(str(scenario))}]")
-            lines.append(f"  sc{index} --> defaults")
-        lines.append("  defaults[defaults]")
-        previous = "defaults"
-    rejections = [p for p in rules if p.rule.then.reject]
-    if rejections:
-        codes = ", ".join(p.rule.then.reject.code for p in rejections if p.rule.then.reject)
-        lines.append(f"  {previous} --> checks{{{_label(f'{len(rejections)} checks')}}}")
-        lines.append(f"  checks -->|any fails| rejected([{_label('rejected: ' + codes)}])")
-        lines.append("  checks -->|all pass| plan")
-    else:
-        lines.append(f"  {previous} --> plan")
-    lines.append("  plan((plan))")
-    previous = "plan"
-    for phase in catalogue.pipeline.phases:
-        steps = list(dict.fromkeys((s.actor, p.rule.id) for p in rules for s in p.rule.then.steps
-                                   if s.phase == phase.id))
-        if not steps:
-            continue
-        text = "<br/>".join(f"{actor}: {rule_id}" for actor, rule_id in steps)
-        lines.append(f"  {previous} --> {phase.id}[{_label(phase.id + '<br/>' + text)}]")
-        previous = phase.id
-    lines.append("```")
-    return "\n".join(lines)
-
-
 def flows_page(catalogue: Catalogue) -> str:
-    from engine.tools.analyse import rules_by_operation
+    from engine.tools.flows import flowchart, operation_flows
 
-    reached = rules_by_operation(catalogue)
+    flows = operation_flows(catalogue)
     out = [GENERATED, "", "# Operations", "",
-           "For each operation: how the scenario is chosen, the checks that can reject it, "
-           "and the rules that can add steps, phase by phase (a rule adds its steps only when "
-           "its conditions hold; see rules.md).", ""]
+           "For each operation, one path per scenario or outcome, drawn from the requests of "
+           "the catalogue's generated space that get a plan: each node is a rule (its "
+           "description; the link leads to the rule in rules.md), in the order its steps "
+           "come. A node marked *only for some requests* adds its steps when its conditions "
+           "hold. The dotted arrow leads to the checks that reject a request.", ""]
     for operation in OPERATIONS:
-        out += [f"## {operation}", "", flow(catalogue, operation, reached.get(operation, set())),
-                ""]
+        flow = flows[operation]
+        out += [f"## {operation}", "", "```mermaid",
+                flowchart(catalogue, flow, lambda rule: f"rules.md#{rule}").rstrip("\n"),
+                "```", ""]
+        if flow.checks:
+            out += ["Checks (any one rejects the request):", ""]
+            out += [f"- `{catalogue.rule(rule_id).rule.then.reject.code}`: "  # type: ignore[union-attr]
+                    f"[{catalogue.rule(rule_id).rule.description}](rules.md#{rule_id})"
+                    for rule_id in sorted(flow.checks, key=lambda r: catalogue.rule(r).order)]
+            out.append("")
     return "\n".join(out)
 
 

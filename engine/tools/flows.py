@@ -1,10 +1,10 @@
 """Each operation as a flowchart: one path per scenario or outcome, each rule a node.
 
-The paths come from evaluating the catalogue's generated space of requests (engine.generate,
-the same space the analysis scans): requests that get a plan are grouped by the scenario
-chosen and the rule of their first step, so alternatives (an upgrade in Advisor, a
-downgrade through support) are separate paths, never one box after another. A node reads
-as the rule's description; the rule's id is the node's link.
+The paths come from the analysis' scan of the catalogue's generated space of requests
+(engine.tools.analyse): requests that get a plan are grouped by the scenario chosen and the
+rule of their first step, so alternatives (an upgrade in Advisor, a downgrade through
+support) are separate paths, never one box after another. A node reads as the rule's
+description; the rule's id is the node's link.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from engine.catalogue import Catalogue, PlacedRule
-from engine.compile import compile_catalogue
-from engine.docs import conditions
-from engine.evaluate import python_matcher, trace
-from engine.generate import corpus
-from engine.models import Operation, Request, When
+from engine.catalogue.catalogue import Catalogue, PlacedRule
+from engine.catalogue.rule import When
+from engine.catalogue.types import Operation
+from engine.tools.analyse import flow_paths
+from engine.tools.docs import conditions
 
 OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
 OUTCOMES = {"ready": "ready", "awaits_customer": "waits for the customer's approval",
@@ -27,10 +26,11 @@ OUTCOMES = {"ready": "ready", "awaits_customer": "waits for the customer's appro
 
 @dataclass
 class FlowPath:
-    """The plans of one operation that share a scenario and a first step."""
+    """The plans of one operation that share a scenario and the rules that start paths."""
 
     scenario: str  # the rule that chose the scenario; "" when the operation has none
     lead: str  # the rule of the first step; "" for plans without steps
+    first: int  # the corpus index of its first request
     plans: int = 0
     rules: Counter[str] = field(default_factory=Counter)  # rule -> plans showing its steps
     outcomes: Counter[str] = field(default_factory=Counter)
@@ -39,33 +39,41 @@ class FlowPath:
 @dataclass
 class OperationFlow:
     operation: str
-    paths: list[FlowPath] = field(default_factory=list)  # in order of first appearance
+    paths: list[FlowPath] = field(default_factory=list)  # in corpus order
     checks: Counter[str] = field(default_factory=Counter)  # rejecting rule -> requests
 
 
 def operation_flows(catalogue: Catalogue) -> dict[str, OperationFlow]:
-    """Every operation's paths and checks, from the catalogue's generated space."""
-    compiled = compile_catalogue(catalogue)
-    flows = {operation: OperationFlow(operation) for operation in OPERATIONS}
-    found: dict[tuple[str, str, str], FlowPath] = {}
-    for data in corpus(catalogue):
-        evaluation = trace(compiled, Request.model_validate(data), python_matcher)
-        flow = flows[data["operation"]]
-        if evaluation.outcome == "rejected":
-            flow.checks.update(p.rule.id for p in evaluation.matched if p.rule.then.reject)
-            continue
-        plan = evaluation.plan
-        scenario = next((d.rule for d in plan.decisions if d.fact == "scenario"), "")
-        lead = plan.steps[0].rule if plan.steps else ""
-        key = (flow.operation, scenario, lead)
-        if key not in found:
-            found[key] = FlowPath(scenario, lead)
-            flow.paths.append(found[key])
-        path = found[key]
-        path.plans += 1
-        path.rules.update({step.rule for step in plan.steps})
-        path.outcomes[plan.outcome] += 1
+    """Every operation's paths and checks, from the catalogue's generated space.
+
+    A rule that gives some plan its first step starts a path; plans are grouped by their
+    scenario and the path-starting rules they show, so that two such rules in one plan (a
+    move to Smart, then the ending by the customer) make one path, and alternatives
+    (ending by the agency or by the customer) make two.
+    """
+    tallies, checks = flow_paths(catalogue)
+    leads = {_lead(catalogue, rules) for _, _, rules in tallies}
+    grouped: dict[tuple[str, str, tuple[str, ...]], FlowPath] = {}
+    for (operation, scenario, rules), tally in sorted(tallies.items(),
+                                                      key=lambda item: item[1].first):
+        key = (operation, scenario, tuple(rule for rule in rules if rule in leads))
+        if key not in grouped:
+            grouped[key] = FlowPath(scenario, _lead(catalogue, rules), tally.first)
+        path = grouped[key]
+        path.plans += tally.plans
+        path.rules.update(dict.fromkeys(rules, tally.plans))
+        path.outcomes += tally.outcomes
+    flows = {operation: OperationFlow(operation, checks=checks.get(operation, Counter()))
+             for operation in OPERATIONS}
+    for (operation, _, _), path in sorted(grouped.items(), key=lambda item: item[1].first):
+        flows[operation].paths.append(path)
     return flows
+
+
+def _lead(catalogue: Catalogue, rules: tuple[str, ...]) -> str:
+    """The rule giving the first step of a plan whose steps come from ``rules``."""
+    return min(rules, key=lambda rule: (_first_phase(catalogue, rule), catalogue.rule(rule).order),
+               default="")
 
 
 def _label(text: str) -> str:
@@ -115,6 +123,7 @@ def flowchart(catalogue: Catalogue, flow: OperationFlow, link: Callable[[str], s
             entry[scenario] = name
     else:
         entry[""] = "start"
+    leads = {path.lead for path in flow.paths}
     for number, path in enumerate(flow.paths):
         previous = entry[path.scenario]
         siblings = [p for p in flow.paths if p.scenario == path.scenario]
@@ -123,7 +132,11 @@ def flowchart(catalogue: Catalogue, flow: OperationFlow, link: Callable[[str], s
         ordered.sort(key=lambda rule_id: first_phase[rule_id])
         edge = " --> "
         if len(siblings) > 1 and path.lead:
-            condition = _without_operation(catalogue.rule(path.lead).rule.when)
+            # what sets this path apart: the conditions of the path-starting rules on it
+            starting = [rule_id for rule_id in ordered if rule_id in leads]
+            parts = [part for rule_id in starting
+                     for part in _without_operation(catalogue.rule(rule_id).rule.when).split("; ")]
+            condition = "; ".join(dict.fromkeys(part for part in parts if part != "always"))
             edge = f' -->|"{_label(condition)}"| '
         for index, rule_id in enumerate(ordered):
             name = f"p{number}r{index}"

@@ -138,6 +138,35 @@ def test_committed_catalogue_docs_are_current() -> None:
     assert not stale, f"run `collab docs`: stale {stale}"
 
 
+def test_flowcharts_draw_alternatives_as_separate_paths_of_rule_nodes() -> None:
+    """Upgrade and downgrade are two paths, not one box chained after the other; every node
+    holds one rule, labelled with its description and linked to it by id."""
+    import re
+
+    from engine.tools.flows import flowchart, operation_flows
+
+    catalogue = load_catalogue(ROOT)
+    flows = operation_flows(catalogue)
+    leads = {path.lead for path in flows["change_variant"].paths}
+    assert {"upgrade-in-advisor", "downgrade-through-support"} <= leads
+    scenarios = {path.scenario for path in flows["activate"].paths}
+    assert scenarios == {"scenario-subscriber", "scenario-spcs-customer", "scenario-new-customer"}
+    for operation, flow in flows.items():
+        chart = flowchart(catalogue, flow, lambda rule: f"rules.md#{rule}")
+        nodes = re.findall(r'(p\d+r\d+|s\d+)\["(.*?)<br/><i>([a-z0-9-]+)</i>"\]', chart)
+        assert nodes, operation
+        for name, label, rule_id in nodes:
+            assert label.endswith(catalogue.rule(rule_id).rule.description.replace('"', "#quot;"))
+            assert f'click {name} href "rules.md#{rule_id}"' in chart
+        # a rule that starts some path is, on any path showing it, in every plan of it:
+        # alternatives are never drawn one after the other
+        leads = {path.lead for path in flow.paths}
+        for path in flow.paths:
+            assert all(path.rules[rule] == path.plans for rule in set(path.rules) & leads)
+    assert not [path for path in flows["end"].paths
+                if {"end-by-agency", "end-by-customer"} <= set(path.rules)]
+
+
 def test_committed_schemas_are_current() -> None:
     from engine.render.plan import to_json
     from engine.tools.schema import generate

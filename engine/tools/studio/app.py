@@ -22,11 +22,13 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from engine.diff import report_json
-from engine.docs import conditions, effects
-from engine.errors import Diagnostic
-from engine.explain import explanation_json, explanation_text
-from engine.render import OUTCOME_WORDS, diagnostics_json, plan_json, plan_text
+from engine.catalogue.documents import load_document
+from engine.errors import CollabError, Diagnostic
+from engine.render.diagnostics import diagnostics_json
+from engine.render.plan import OUTCOME_WORDS, plan_json, plan_text
+from engine.tools.diff import report_json
+from engine.tools.docs import conditions, effects
+from engine.tools.explain import explanation_json, explanation_text
 from engine.tools.flows import flowchart
 from engine.tools.studio.form import form_fields, languages
 from engine.tools.studio.workspace import PlanResult, Workspace
@@ -219,13 +221,11 @@ def create_app(workspace: Workspace) -> Starlette:
         name = request.path_params["name"]
         if name not in workspace.example_names():
             return JSONResponse({"error": "no such example"}, status_code=404)
-        from engine.load import load_document
-
         path = workspace.examples / name
         text = path.read_text(encoding="utf-8", errors="replace")
         try:
             data = load_document(path).data
-        except Exception:  # a broken example: the plan shows why
+        except CollabError:  # a broken example: its plan shows why
             data = None
         return JSONResponse({"name": name, "text": text, "data": data})
 

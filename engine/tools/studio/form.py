@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.catalogue import Catalogue
-from engine.schema import generate
+from engine.catalogue.catalogue import Catalogue
+from engine.tools.schema import generate
 
 MAX_NESTING = 3
 

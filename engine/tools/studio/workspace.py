@@ -21,19 +21,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import compiled_catalogue, validate_catalogue
-from engine import plan as make_plan
-from engine.analyse import summarise
-from engine.catalogue import Catalogue
-from engine.compile import may_match
-from engine.diff import DiffReport, catalogue_at_revision, compare
-from engine.errors import CollabError, Diagnostic, Severity, display_path
-from engine.explain import Explanation, explain
-from engine.generate import corpus
-from engine.models import Operation, Plan, Request
-from engine.requests import NamedRequest, read_requests
+from engine.catalogue.catalogue import Catalogue
+from engine.catalogue.locate import load_catalogue
+from engine.catalogue.types import Operation
+from engine.errors import CollabError, Diagnostic, EngineError, Severity, display_path
+from engine.evaluation.compile import may_match
+from engine.evaluation.evaluate import compiled_catalogue
+from engine.evaluation.evaluate import plan as make_plan
+from engine.plan.model import Plan
+from engine.request.lines import NamedRequest, read_requests
+from engine.request.model import Request
+from engine.request.parse import load_request, parse_request
+from engine.tools.analyse import summarise
+from engine.tools.diff import DiffReport, catalogue_at_revision, compare
+from engine.tools.explain import Explanation, explain
 from engine.tools.flows import OperationFlow, operation_flows
-from engine.validate import load_request, parse_request
+from engine.tools.generate import corpus
+from engine.tools.validate import validate_catalogue
 
 OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
 CHUNK = 400  # requests compared between two publications of the impact's progress
@@ -250,8 +254,6 @@ class Workspace:
             yield NamedRequest(f"generated #{number}: {summarise(data)}", data)
 
     def _old_catalogue(self, revision: str) -> Catalogue:
-        from engine import load_catalogue
-
         folder = Path(revision)
         if folder.is_dir():
             return load_catalogue(folder)
@@ -320,7 +322,7 @@ class Workspace:
                                                      "nested too deeply",
                                                      "a request nests a few levels"),))
         except CollabError as error:
-            status = "error" if type(error).__name__ == "EngineError" else "invalid"
+            status = "error" if isinstance(error, EngineError) else "invalid"
             return PlanResult(status, tuple(error.diagnostics))
         status = "rejected" if result.outcome == "rejected" else "allowed"
         return PlanResult(status, (), result, explanation)
