@@ -259,3 +259,26 @@ def schema(out_dir: Path, check: bool) -> None:
     """Write the JSON Schemas of catalogue files, requests and plans (for editors and CI)."""
     report = engine.schemas(out_dir, check)
     finish(report.written_text(), report.verdict, report.stale_text())
+
+
+@command("studio", "Serve a local web page over the catalogue (read-only).",
+         "stopped with Ctrl-C", unusable="no such folder, the port is taken, or the studio "
+         "extra is not installed")
+@catalogue_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on; anything but loopback prints a warning.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option("--old", "revision", default="HEAD", show_default=True, metavar="REV|DIR",
+              help="What the Impact page compares the working copy with.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+def studio(catalogue_dir: Path | None, host: str, port: int, revision: str, no_browser: bool) -> None:
+    """Serve the catalogue folder as a web page: services, rules and flowcharts; a request
+    form with its plan and explain; validation and the impact of your change against git,
+    refreshed whenever a file is saved. The page never writes a file. Needs the studio
+    extra: pip install 'collab-engine[studio]'."""
+    from engine.tools.studio import host_warning, serve
+
+    warning = host_warning(host)
+    if warning:
+        click.echo(warning, err=True)
+    serve(catalogue_dir, host, port, open_browser=not no_browser, revision=revision)

@@ -137,8 +137,19 @@ CODES: dict[str, CodeInfo] = {
     # diff and batch
     "GIT001": CodeInfo("`collab diff --old` names neither a folder nor a git revision.",
                        "HEAD~99: [error] neither a folder nor a git revision of . (GIT001)"),
-    "JSON001": CodeInfo("A line of a JSON Lines file is not JSON.",
+    "JSON001": CodeInfo("A line of a JSON Lines file (or a body sent to `collab studio`) is not JSON.",
                         "requests.jsonl:12: [error] not JSON: Expecting value (JSON001)"),
+    # studio
+    "STU001": CodeInfo("`collab studio` cannot serve on the address given (the port is in use, no such address).",
+                       "127.0.0.1:8765: [error] cannot serve there: Address already in use (STU001)"),
+    "STU002": CodeInfo("`collab studio` needs the studio extra: pip install 'collab-engine[studio]'.",
+                       "collab studio: [error] the studio's libraries are not installed (uvicorn) (STU002)"),
+    "STU003": CodeInfo("A body sent to `collab studio` is over its 256 KB limit.",
+                       "<request>: [error] the request body is over 262,144 bytes (STU003)"),
+    "STU004": CodeInfo("`collab studio`: evaluating a request took longer than its time limit.",
+                       "<request>: [error] the evaluation took more than 10 s (STU004)"),
+    "STU005": CodeInfo("`collab studio`: computing a page failed unexpectedly (a bug); the server goes on.",
+                       "<studio>: [error] internal error: KeyError: 'x' (STU005)"),
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import socket
 import subprocess
 import warnings
 from collections.abc import Iterator
@@ -213,7 +214,7 @@ def test_an_invalid_form_names_the_field(changed: tuple[Path, TestClient]) -> No
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [
-    (b"x" * (MAX_BODY + 1), 413, "IO004"),
+    (b"x" * (MAX_BODY + 1), 413, "STU003"),
     (b"[" * 100_000 + b"]" * 100_000, 400, "JSON001"),
     (b'{"request": ' + b'{"a": ' * 60 + b"1" + b"}" * 61, 400, "JSON001"),
     (b"\xff\xfe", 400, "JSON001"),
@@ -280,3 +281,23 @@ def test_only_a_non_loopback_host_gets_a_warning() -> None:
     for host in ("0.0.0.0", "192.168.1.10", "::", "example.com"):
         warning = host_warning(host)
         assert warning is not None and host in warning and "--host 127.0.0.1" in warning
+
+
+def test_collab_studio_refuses_a_busy_port_warning_first_about_a_non_loopback_host() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli.main, ["studio", "--catalogue", str(ROOT), "--port",
+                                               str(port), "--no-browser"])
+        assert result.exit_code == 2
+        assert "STU001" in result.stderr and "--port" in result.stderr
+        assert "warning" not in result.stderr
+    missing = CliRunner().invoke(cli.main, ["studio", "--catalogue", "no-such-folder"])
+    assert missing.exit_code == 2 and "IO001" in missing.stderr
+    with socket.socket() as busy:  # a non-loopback host: only bound here, never reached
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        result = CliRunner().invoke(cli.main, ["studio", "--host", "0.0.0.0", "--port",
+                                               str(busy.getsockname()[1]), "--no-browser"])
+        assert result.stderr.startswith("warning: serving on 0.0.0.0")

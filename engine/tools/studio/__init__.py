@@ -8,9 +8,13 @@ revision. Needs the `studio` extra (Starlette, uvicorn, Jinja2, watchfiles).
 from __future__ import annotations
 
 import ipaddress
+import socket
 import threading
 import webbrowser
 from pathlib import Path
+
+from engine.catalogue.locate import default_catalogue_dir
+from engine.errors import Diagnostic, InputError, display_path
 
 LOOPBACK_NAMES = {"localhost"}
 
@@ -33,19 +37,41 @@ def host_warning(host: str) -> str | None:
             "--host 127.0.0.1 unless that is what you want")
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
-          revision: str = "HEAD") -> None:
-    """Serve the studio until Ctrl-C."""
-    import uvicorn
+def _check_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as error:
+            raise InputError([Diagnostic(f"{host}:{port}", 0, 0, "STU001",
+                                         f"cannot serve there: {error.strerror}",
+                                         "choose another --port (or --host)")]) from None
 
-    from engine.tools.studio.app import create_app
-    from engine.tools.studio.workspace import Workspace
 
+def serve(root: Path | None = None, host: str = "127.0.0.1", port: int = 8765,
+          open_browser: bool = True, revision: str = "HEAD") -> None:
+    """Serve the studio over ``root`` (default: the shipped catalogue) until Ctrl-C."""
+    root = root if root is not None else default_catalogue_dir()
+    if not root.is_dir():
+        raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
+                                     "name the folder that holds services/ and rules/")])
+    try:
+        import uvicorn
+
+        from engine.tools.studio.app import create_app
+        from engine.tools.studio.workspace import Workspace
+    except ImportError as error:
+        raise InputError([Diagnostic("collab studio", 0, 0, "STU002",
+                                     f"the studio's libraries are not installed ({error.name})",
+                                     "pip install 'collab-engine[studio]'")]) from None
+    _check_free(host, port)
     app = create_app(Workspace(root, revision))
-    shown = f"[{host}]" if ":" in host else host
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     if open_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    print(f"collab studio: {url} (read-only; Ctrl-C stops it)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", limit_concurrency=64,
-                timeout_keep_alive=5)
+    print(f"collab studio: {url} over {display_path(root)} (read-only; Ctrl-C stops it)",
+          flush=True)
+    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning",
+                limit_concurrency=64, timeout_keep_alive=5)

@@ -73,13 +73,13 @@ async def _body(request: Request) -> dict[str, Any]:
     """The JSON object of a POST, within the size and depth limits."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
-        raise BadBodyError(_problem("IO004", f"the request body is over {MAX_BODY:,} bytes",
+        raise BadBodyError(_problem("STU003", f"the request body is over {MAX_BODY:,} bytes",
                                "send a smaller request"), 413)
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_BODY:
-            raise BadBodyError(_problem("IO004", f"the request body is over {MAX_BODY:,} bytes",
+            raise BadBodyError(_problem("STU003", f"the request body is over {MAX_BODY:,} bytes",
                                    "send a smaller request"), 413)
     try:
         data = json.loads(bytes(raw).decode("utf-8"))
@@ -194,7 +194,7 @@ def create_app(workspace: Workspace) -> Starlette:
             return await asyncio.wait_for(asyncio.to_thread(work), TIMEOUT)
         except TimeoutError:
             return PlanResult("timeout", (_problem(
-                "ENG002", f"the evaluation took more than {TIMEOUT:g} s",
+                "STU004", f"the evaluation took more than {TIMEOUT:g} s",
                 "the request is unusually large; try a smaller one"),))
 
     async def api_plan(request: Request) -> Response:

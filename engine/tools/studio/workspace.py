@@ -204,52 +204,32 @@ class Workspace:
 
     def _recompute(self, generation: int) -> None:
         catalogue, problems = validate_catalogue(self.root, analysis=False)
-        usable = catalogue is not None and not any(p.severity == Severity.ERROR for p in problems)
-        if not usable:
-            catalogue = None
-        self._publish(catalogue=catalogue, validation=Validation(tuple(problems), not usable),
-                      impact=Impact(self.impact.revision))
-        if catalogue is None or self._stale(generation):
-            if catalogue is None:
-                self._publish(impact=Impact(self.impact.revision, problems=tuple(
-                    p for p in problems if p.severity == Severity.ERROR), done=True))
+        errors = tuple(p for p in problems if p.severity == Severity.ERROR)
+        usable = catalogue if catalogue is not None and not errors else None
+        revision = self.impact.revision
+        self._publish(catalogue=usable, validation=Validation(tuple(problems), usable is None),
+                      impact=Impact(revision, problems=errors, done=bool(errors)))
+        if usable is None or self._stale(generation):
             return
-        old, requests, first = self._impact_work(catalogue)
-        reports: list[DiffReport] = []
-        if old is not None:
-            self._compare(generation, old, catalogue, requests, 0, first, reports, first)
+        impact = _ImpactRun(self, generation, usable)
+        impact.concerned()  # first what the change concerns: a saved file shows in a moment
         if self._stale(generation):
             return
         _, analysed = validate_catalogue(self.root, analysis=True, cache=True)
         if self._stale(generation):
             return
         self._publish(validation=Validation(tuple(analysed), True))
-        if old is not None:
-            self._compare(generation, old, catalogue, requests, first, len(requests), reports,
-                          first)
+        impact.rest()
         if self._stale(generation):
             return
-        self._publish(flows=operation_flows(catalogue))
+        self._publish(flows=operation_flows(usable))
 
-    def _impact_work(self, new: Catalogue) -> tuple[Catalogue | None, list[NamedRequest], int]:
-        """The old catalogue, the requests in comparison order, and how many of them come
-        first because the change concerns them; (None, [], 0) with the reason published."""
-        revision = self.impact.revision
-        try:
-            old = self._old_catalogue(revision)
-            requests = list(self.requests(new))
-        except CollabError as error:
-            self._publish(impact=Impact(revision, problems=tuple(error.diagnostics), done=True))
-            return None, [], 0
-        concerned = _concerned(old, new)
-        first = [r for r in requests if _key(r) in concerned]
-        rest = [r for r in requests if _key(r) not in concerned]
-        return old, first + rest, len(first)
+    def _examples(self) -> list[NamedRequest]:
+        return list(read_requests([self.examples])) if self.examples.is_dir() else []
 
-    def requests(self, catalogue: Catalogue) -> Iterator[NamedRequest]:
-        """The requests `collab diff examples --generated` compares, in its order."""
-        if self.examples.is_dir():
-            yield from read_requests([self.examples])
+    @staticmethod
+    def _generated(catalogue: Catalogue) -> Iterator[NamedRequest]:
+        """The requests `collab diff --generated` adds, named as it names them."""
         for number, data in enumerate(corpus(catalogue), start=1):
             yield NamedRequest(f"generated #{number}: {summarise(data)}", data)
 
@@ -264,23 +244,19 @@ class Workspace:
                                                                        Path(scratch)))}
         return self._old[key]
 
-    def _compare(self, generation: int, old: Catalogue, new: Catalogue,
-                 requests: list[NamedRequest], begin: int, end: int,
-                 reports: list[DiffReport], first: int) -> None:
-        """Compare ``requests[begin:end]`` in chunks, adding to ``reports`` and publishing
-        the impact so far (over all of ``requests``, in their order) after each chunk."""
-        order = {request.name: index for index, request in enumerate(requests)}
-        revision, new_name = self.impact.revision, display_path(self.root)
-        starts = list(range(begin, end, CHUNK)) or [end]
+    def _compare(self, run: _ImpactRun, requests: list[NamedRequest], chunk: int,
+                 finishing: bool = False) -> None:
+        """Compare ``requests`` in chunks, publishing the impact so far after each one."""
+        starts = list(range(0, len(requests), chunk)) or [0]
         for start in starts:
-            if self._stale(generation):
+            if run.old is None or self._stale(run.generation):
                 return
-            part = requests[start:min(start + CHUNK, end)]
-            reports.append(compare(old, new, part, old_name=revision, new_name=new_name))
-            done = end == len(requests) and start == starts[-1]
-            self._publish(impact=Impact(revision, _merge(reports, order, revision, new_name),
-                                        total=len(requests), first=first,
-                                        done=done))
+            part = requests[start:start + chunk]
+            run.reports.append(compare(run.old, run.new, part, old_name=run.revision,
+                                       new_name=run.new_name))
+            merged = _merge(run.reports, run.order, run.revision, run.new_name)
+            self._publish(impact=Impact(run.revision, merged, total=run.total, first=run.first,
+                                        done=finishing and start == starts[-1]))
 
     # -- one request ---------------------------------------------------------------------
 
@@ -337,8 +313,48 @@ class Workspace:
         return None
 
 
+class _ImpactRun:
+    """One comparison of the working copy with the revision: `collab diff --old REV
+    examples --generated`, with the requests the change concerns compared first."""
+
+    def __init__(self, workspace: Workspace, generation: int, new: Catalogue) -> None:
+        self.workspace, self.generation, self.new = workspace, generation, new
+        self.revision = workspace.impact.revision
+        self.new_name = display_path(workspace.root)
+        self.reports: list[DiffReport] = []
+        self.order: dict[str, int] = {}  # request name -> its place in the diff's order
+        self.total = self.first = 0
+        self.rest_of: list[NamedRequest] = []
+        self.old: Catalogue | None = None
+
+    def concerned(self) -> None:
+        workspace = self.workspace
+        try:
+            self.old = workspace._old_catalogue(self.revision)
+            examples = workspace._examples()
+        except CollabError as error:
+            workspace._publish(impact=Impact(self.revision, problems=tuple(error.diagnostics),
+                                             done=True))
+            return
+        touched = _concerned(self.old, self.new)
+        self.order.update((r.name, n) for n, r in enumerate(examples))
+        first = [r for r in examples if _key(r) in touched]
+        workspace._compare(self, first, 20)  # the examples, a few at a time: the first to show
+        generated = list(workspace._generated(self.new))
+        self.order.update((r.name, len(examples) + n) for n, r in enumerate(generated))
+        self.total = len(examples) + len(generated)
+        more = [r for r in generated if _key(r) in touched]
+        self.first = len(first) + len(more)
+        workspace._compare(self, more, 100)
+        self.rest_of = [r for r in examples + generated if _key(r) not in touched]
+
+    def rest(self) -> None:
+        if self.old is not None:
+            self.workspace._compare(self, self.rest_of, CHUNK, finishing=True)
+
+
 def _internal(error: Exception) -> Diagnostic:
-    return Diagnostic("<studio>", 0, 0, "ENG003",
+    return Diagnostic("<studio>", 0, 0, "STU005",
                       f"internal error: {type(error).__name__}: {error}",
                       "this is a bug; please report it")
 

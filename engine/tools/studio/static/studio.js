@@ -18,7 +18,7 @@ async function poll() {
   } catch (error) {
     document.getElementById("status").textContent = "the studio is not answering";
   }
-  setTimeout(poll, 400);
+  setTimeout(poll, 250);
 }
 
 async function refreshPart() {
