@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BROWSER = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))),
                None)
 DRIVER = shutil.which("chromedriver")
+SHOTS = os.environ.get("COLLAB_SCREENSHOTS")  # read before the tests change folder
+SHOTS_AT = Path(SHOTS).resolve() if SHOTS else None
 WAIT = 60  # seconds at most for anything to show (a loaded CI machine); the studio aims at 2
 
 pytestmark = pytest.mark.skipif(
@@ -96,7 +98,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("COLLAB_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder = SHOTS_AT or tmp_path_factory.mktemp("shots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -115,7 +117,10 @@ def wait_for(driver: Any, css: str, text: str = "", timeout: float = WAIT) -> An
     return WebDriverWait(driver, timeout, poll_frequency=0.1).until(found)
 
 
-def shot(driver: Any, folder: Path, name: str) -> None:
+def shot(driver: Any, folder: Path, name: str, top: bool = True) -> None:
+    if top:
+        driver.execute_script("window.scrollTo(0, 0)")
+        time.sleep(0.2)
     path = folder / f"{name}.png"
     driver.save_screenshot(str(path))
     assert path.stat().st_size > 10_000  # a page, not a blank
@@ -188,7 +193,7 @@ def test_the_catalogue_page_draws_the_flowcharts(studio: tuple[Path, str], brows
     assert len(charts) == 7
     browser.execute_script("document.getElementById('flow-change_variant').scrollIntoView()")
     time.sleep(0.3)
-    shot(browser, shots, "flowchart")
+    shot(browser, shots, "flowchart", top=False)
     assert not [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
 
 

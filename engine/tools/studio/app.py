@@ -147,6 +147,7 @@ def create_app(workspace: Workspace) -> Starlette:
         return JSONResponse({
             "version": workspace.version,
             "validation": {"analysed": workspace.validation.analysed,
+                           "errors": len(workspace.validation.errors),
                            "problems": len(workspace.validation.problems)},
             "impact": {"revision": impact.revision, "done": impact.done,
                        "compared": impact.compared, "total": impact.total,

@@ -87,8 +87,8 @@ def form_fields(catalogue: Catalogue) -> list[Field]:
                 fields.append(Field(path, label, description, "select", choices,
                                     name in required, depth))
             elif prop.get("type") == "object" and "properties" in prop and depth < MAX_NESTING:
-                fields.append(Field(path, label, description, "group", (), name in required,
-                                    depth))
+                fields.append(Field(path, name.replace("_", " ").capitalize(), description,
+                                    "group", (), name in required, depth))
                 walk(prop, path + ".", depth + 1)
             elif "enum" in prop:
                 fields.append(Field(path, label, description, "select",

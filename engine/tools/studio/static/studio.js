@@ -8,9 +8,11 @@ async function poll() {
   try {
     const status = await (await fetch("/api/status")).json();
     const impact = status.impact;
+    const validation = status.validation;
     document.getElementById("status").textContent = "read-only · " +
-      (status.validation.analysed ? "validated" : "validating…") + " · impact " +
-      (impact.done ? impact.changed + " changed" : impact.compared + "/" + impact.total);
+      (validation.errors ? validation.errors + " error(s)" : validation.analysed ? "valid" : "validating…") +
+      (validation.errors ? "" : " · impact " + (impact.done ? impact.changed + " changed" :
+                                                impact.compared + (impact.total ? "/" + impact.total : "") + "…"));
     if (status.version !== version) {
       version = status.version;
       await refreshPart();
