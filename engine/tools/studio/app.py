@@ -144,8 +144,10 @@ def create_app(workspace: Workspace) -> Starlette:
 
     async def status(request: Request) -> Response:
         impact = workspace.impact
+        catalogue = workspace.catalogue
         return JSONResponse({
             "version": workspace.version,
+            "catalogue": catalogue.digest if catalogue is not None else None,
             "validation": {"analysed": workspace.validation.analysed,
                            "errors": len(workspace.validation.errors),
                            "problems": len(workspace.validation.problems)},

@@ -8,6 +8,7 @@ values (services, their variants, the settings' values) the field offers those.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from engine.catalogue.catalogue import Catalogue
@@ -62,8 +63,14 @@ def _choices(catalogue: Catalogue, path: str) -> tuple[tuple[str, str, str], ...
     return None
 
 
-def form_fields(catalogue: Catalogue) -> list[Field]:
-    schema = generate()["request.schema.json"]
+@lru_cache(maxsize=1)
+def _request_schema() -> dict[str, Any]:
+    return generate()["request.schema.json"]
+
+
+@lru_cache(maxsize=4)  # per catalogue (compared by identity): the page asks on every visit
+def form_fields(catalogue: Catalogue) -> tuple[Field, ...]:
+    schema = _request_schema()
     fields: list[Field] = []
 
     def walk(node: dict[str, Any], prefix: str, depth: int) -> None:
@@ -112,4 +119,4 @@ def form_fields(catalogue: Catalogue) -> list[Field]:
                                     depth, str(example)))
 
     walk(schema, "", 0)
-    return fields
+    return tuple(fields)

@@ -3,6 +3,7 @@
 "use strict";
 const page = document.body.dataset.page;
 let version = Number(document.body.dataset.version);
+let catalogue;  // the digest of the catalogue the page shows
 
 async function poll() {
   try {
@@ -13,9 +14,11 @@ async function poll() {
       (validation.errors ? validation.errors + " error(s)" : validation.analysed ? "valid" : "validating…") +
       (validation.errors ? "" : " · impact " + (impact.done ? impact.changed + " changed" :
                                                 impact.compared + (impact.total ? "/" + impact.total : "") + "…"));
+    const changed = catalogue !== undefined && status.catalogue !== catalogue;
+    catalogue = status.catalogue;
     if (status.version !== version) {
       version = status.version;
-      await refreshPart();
+      await refreshPart(changed);
     }
   } catch (error) {
     document.getElementById("status").textContent = "the studio is not answering";
@@ -23,15 +26,15 @@ async function poll() {
   setTimeout(poll, 250);
 }
 
-async function refreshPart() {
+async function refreshPart(catalogueChanged) {
   const content = document.getElementById("content");
   if (page === "validation" || page === "impact") {
     const response = await fetch(location.pathname + "?part=1");
     content.innerHTML = await response.text();
   } else if (page === "catalogue" && document.getElementById("flows-pending")) {
     location.reload();
-  } else if (page === "plan" && lastBody) {
-    evaluate(lastBody);
+  } else if (page === "plan" && lastBody && catalogueChanged) {
+    evaluate(lastBody);  // the same request, planned with the saved catalogue
   }
 }
 
@@ -60,14 +63,17 @@ document.addEventListener("click", async (event) => {
 // -- Request and plan -------------------------------------------------------------------
 let lastBody = null;
 let timer = null;
+let asked = 0;  // answers may arrive out of order: only the latest question's is shown
 
 async function evaluate(body) {
   lastBody = body;
+  const question = ++asked;
   const lang = document.getElementById("lang");
   if (lang) body.lang = lang.value;
   const response = await fetch("/plan/result", {method: "POST", headers: {"Content-Type": "application/json"},
                                                 body: JSON.stringify(body)});
   const text = await response.text();
+  if (question !== asked) return;
   const result = document.getElementById("result");
   if (response.headers.get("content-type").startsWith("application/json")) {
     const problem = JSON.parse(text);
