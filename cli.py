@@ -262,7 +262,7 @@ def schema(out_dir: Path, check: bool) -> None:
 
 
 @command("studio", "Serve a local web page over the catalogue (read-only).",
-         "stopped with Ctrl-C", unusable="no such folder, the port is taken, or the studio "
+         "the server stopped (Ctrl-C stops it)", unusable="no such folder, the port is taken, or the studio "
          "extra is not installed")
 @catalogue_option
 @click.option("--host", default="127.0.0.1", show_default=True,

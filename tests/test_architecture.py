@@ -18,14 +18,17 @@ LAYERS = [
     {"engine.evaluation"},
     {"engine.tools"},
     {"engine.render"},
+    {"engine.tools.studio"},  # a front end like cli.py: it shows results with the reporters
 ]
 
 
 def _layer(module: str) -> int:
-    for number, names in enumerate(LAYERS):
-        if any(module == name or module.startswith(name + ".") for name in names):
-            return number
-    raise AssertionError(f"{module} belongs to no layer: add its package to LAYERS")
+    """The layer of the most specific package ``module`` belongs to."""
+    found = [(len(name), number) for number, names in enumerate(LAYERS) for name in names
+             if module == name or module.startswith(name + ".")]
+    if not found:
+        raise AssertionError(f"{module} belongs to no layer: add its package to LAYERS")
+    return max(found)[1]
 
 
 def _modules() -> dict[str, Path]:

@@ -1,5 +1,8 @@
 """The studio's web application: server-rendered pages over a Workspace, read-only.
 
+A front end like cli.py: it shows results with the reporters of engine.render, so it sits
+above render in the import layers (tests/test_architecture.py).
+
 Nothing here writes a file. Every request body is read with a size limit and parsed with a
 depth limit; an evaluation runs in a thread with a timeout; any error becomes the CLI's
 diagnostics (or, for a bug, one plain message), never a server error page.
@@ -24,11 +27,12 @@ from starlette.staticfiles import StaticFiles
 
 from engine.catalogue.documents import load_document
 from engine.errors import CollabError, Diagnostic
+from engine.plan.model import OUTCOME_WORDS
 from engine.render.diagnostics import diagnostics_json
-from engine.render.plan import OUTCOME_WORDS, plan_json, plan_text
-from engine.tools.diff import report_json
+from engine.render.diff import report_data
+from engine.render.explain import explanation_data, explanation_text
+from engine.render.plan import plan_json, plan_text
 from engine.tools.docs import conditions, effects
-from engine.tools.explain import explanation_json, explanation_text
 from engine.tools.flows import flowchart
 from engine.tools.studio.form import form_fields, languages
 from engine.tools.studio.workspace import PlanResult, Workspace
@@ -167,7 +171,7 @@ def create_app(workspace: Workspace) -> Starlette:
         return JSONResponse({
             "revision": impact.revision, "done": impact.done, "total": impact.total,
             "first": impact.first,
-            "report": report_json(impact.report) if impact.report else None,
+            "report": report_data(impact.report) if impact.report else None,
             "problems": [d.as_dict() for d in impact.problems],
         })
 
@@ -208,7 +212,7 @@ def create_app(workspace: Workspace) -> Starlette:
         if result.plan is not None and result.explanation is not None:
             body["plan"] = json.loads(plan_json(result.plan))
             body["plan_text"] = plan_text(result.plan)
-            body["explain"] = explanation_json(result.explanation)
+            body["explain"] = explanation_data(result.explanation)
             body["explain_text"] = explanation_text(result.explanation)
         return JSONResponse(body)
 
@@ -217,7 +221,7 @@ def create_app(workspace: Workspace) -> Starlette:
         return page("plan_part.html", result=result,
                     plan_text=plan_text(result.plan) if result.plan else "",
                     plan_json=plan_json(result.plan) if result.plan else "",
-                    explain=explanation_json(result.explanation) if result.explanation
+                    explain=explanation_data(result.explanation) if result.explanation
                     else None)
 
     async def api_example(request: Request) -> Response:

@@ -29,7 +29,7 @@ from engine.tools.studio import host_warning, is_loopback
 from engine.tools.studio.app import MAX_BODY, create_app
 from engine.tools.studio.workspace import Workspace
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").glob("*.yaml"))
 
 

@@ -35,7 +35,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from engine.tools.studio.app import create_app
 from engine.tools.studio.workspace import Workspace
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BROWSER = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))),
                None)
 DRIVER = shutil.which("chromedriver")
