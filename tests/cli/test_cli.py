@@ -177,7 +177,7 @@ def test_every_command_documents_its_own_exit_codes() -> None:
     readme_codes = re.findall(r"^\| (\d) \|", section, re.MULTILINE)
     assert readme_codes == list("0123")
     helps = {name: collab(name, "--help").stdout for name in cli.main.commands}
-    assert len(helps) == 11
+    assert len(helps) == 12
     for name, help_text in helps.items():
         codes = re.findall(r"^ +(\d+) +\S", help_text.split("Exit codes:", 1)[-1], re.MULTILINE)
         assert "Exit codes:" in help_text and codes[0] == "0" and "3" in codes, name
