@@ -60,6 +60,17 @@ def _load_all(paths: list[Path]) -> tuple[list[Document], list[Diagnostic]]:
 # --------------------------------------------------------------------------- catalogue
 
 
+def _identity(documents: list[Document]) -> str:
+    """A sha256 over every file's folder, name and parsed text, each part length-prefixed so
+    that no bytes can move from one part to the next (``a`` + ``bc`` differs from ``ab`` + ``c``)."""
+    digest = hashlib.sha256()
+    parts = sorted((f"{d.path.parent.name}/{d.path.name}", d.digest) for d in documents)
+    for name, content in parts:
+        for part in (name.encode("utf-8", "surrogateescape"), content.encode()):
+            digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
 def check_catalogue(root: Path) -> tuple[Catalogue | None, list[Diagnostic]]:
     """Every problem in the catalogue at ``root`` (errors and warnings), and the catalogue if usable."""
     with _without_cyclic_gc():
@@ -161,17 +172,13 @@ class _CatalogueChecker:
                          f"domain fact {fact_id} is cited by no service, rule or pipeline entry",
                          "cite it in the `source:` of whatever implements it", Severity.WARNING)
 
-        digest = hashlib.sha256()
-        for document in sorted(documents, key=lambda d: d.path.name):
-            digest.update(document.path.parent.name.encode() + b"/" + document.path.name.encode())
-            digest.update(document.path.read_bytes())
         catalogue = Catalogue(
             root=self.root,
             pipeline=pipeline[0],
             domain=domain_facts,
             services={k: v[0] for k, v in services.items()},
             rules=tuple(placed),
-            digest=digest.hexdigest(),
+            digest=_identity(documents),
         )
         return catalogue, sorted(self.problems)
 

@@ -8,6 +8,7 @@ point at the exact line of a mistake.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,6 +34,7 @@ class Document:
     path: Path
     data: Any
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    digest: str = ""  # sha256 of the text that was parsed (the catalogue's identity is built on it)
 
     @cached_property
     def name(self) -> str:  # cached: resolving the path is the slow part of many diagnostics
@@ -233,6 +235,7 @@ def load_document(path: Path) -> Document:
                                      "fix the YAML syntax")]) from None
     finally:
         loader.dispose()
-    document = Document(path=path, data=data, positions=loader.positions)
+    document = Document(path=path, data=data, positions=loader.positions,
+                        digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
     document.__dict__["name"] = name  # the cached_property, already known
     return document
