@@ -107,8 +107,6 @@ class _CatalogueChecker:
 
     def add(self, document: Document, key: PathKey, code: str, message: str, hint: str = "",
             severity: Severity = Severity.ERROR) -> None:
-        if code in ("CAT012", "CAT013", "CAT014") and self.broken:
-            return  # likely a consequence of a broken service file, reported already
         line, column = document.position(key)
         self.problems.append(Diagnostic(document.name, line, column, code, message, hint, severity))
 
@@ -155,18 +153,27 @@ class _CatalogueChecker:
             if rule_file is not None:
                 rule_files.append((rule_file, by_path[path]))
 
-        if pipeline is None or domain is None:
-            return None, sorted(self.problems)
-        domain_facts = {f.id: f for f in domain[0].facts}
-        self.cited: set[str] = set(pipeline[0].source)
-        self._check_domain(domain[0], domain[1])
-        self._check_pipeline(pipeline[0], pipeline[1], domain_facts)
+        # A file with errors is left out; the checks between files run over the others.
+        left_out = [p for p in service_paths + rule_paths
+                    if p not in by_path or (p.parent == services_dir and p.stem in self.broken)
+                    or (p.parent == rules_dir and p.name not in (PIPELINE_FILE, DOMAIN_FILE)
+                        and not any(d.path == p for _, d in rule_files))
+                    or (p.name == PIPELINE_FILE and pipeline is None)
+                    or (p.name == DOMAIN_FILE and domain is None)]
+        domain_facts = {f.id: f for f in domain[0].facts} if domain else None
+        self.cited: set[str] = set(pipeline[0].source) if pipeline else set()
+        if domain:
+            self._check_domain(domain[0], domain[1])
+        if pipeline:
+            self._check_pipeline(pipeline[0], pipeline[1], domain_facts)
         for service, document in services.values():
             self._check_service(service, document, services, domain_facts)
-        placed = self._check_rules(rule_files, pipeline[0], {k: v[0] for k, v in services.items()},
-                                   domain_facts)
-        complete = len(rule_files) + 2 == len(rule_paths) and len(services) == len(service_paths)
-        for fact_id in domain_facts if complete else ():  # a broken file cites nothing
+        placed = self._check_rules(rule_files, pipeline[0] if pipeline else None,
+                                   {k: v[0] for k, v in services.items()}, domain_facts)
+        self._note_left_out(left_out)
+        if pipeline is None or domain is None or domain_facts is None:
+            return None, sorted(self.problems)
+        for fact_id in domain_facts if not left_out else ():  # a broken file cites nothing
             if fact_id not in self.cited:
                 self.add(domain[1], ("facts", list(domain_facts).index(fact_id)), "CAT040",
                          f"domain fact {fact_id} is cited by no service, rule or pipeline entry",
@@ -194,8 +201,19 @@ class _CatalogueChecker:
         self.problems += problems
         return (value, by_path[path]) if value is not None else None
 
+    def _note_left_out(self, left_out: list[Path]) -> None:
+        for path in left_out:
+            if path.exists():
+                self.problems.append(Diagnostic(
+                    display_path(path), 0, 0, "CAT004",
+                    "left out of the checks between files until its errors are fixed",
+                    "the other files were checked; references to what this one defines, and "
+                    "from it, are checked once it is fixed", Severity.NOTE))
+
     def _cite(self, document: Document, key: PathKey, sources: list[str],
-              domain: dict[str, Any]) -> None:
+              domain: dict[str, Any] | None) -> None:
+        if domain is None:
+            return  # rules/domain.yaml has errors: what it lists is unknown
         for index, source in enumerate(sources):
             if source in domain:
                 self.cited.add(source)
@@ -212,7 +230,7 @@ class _CatalogueChecker:
             seen.add(fact.id)
 
     def _check_pipeline(self, pipeline: Pipeline, document: Document,
-                        domain: dict[str, Any]) -> None:
+                        domain: dict[str, Any] | None) -> None:
         self._cite(document, ("source",), pipeline.source, domain)
         for field in ("stages", "phases", "scenarios"):
             seen: set[str] = set()
@@ -226,7 +244,7 @@ class _CatalogueChecker:
 
     def _check_service(self, service: Service, document: Document,
                        services: dict[str, tuple[Service, Document]],
-                       domain: dict[str, Any]) -> None:
+                       domain: dict[str, Any] | None) -> None:
         self._cite(document, ("source",), service.source, domain)
         seen: set[str] = set()
         for index, variant in enumerate(service.variants):
@@ -239,7 +257,9 @@ class _CatalogueChecker:
             for ref_index, ref in enumerate(variant.disables):
                 key = ("variants", index, "disables", ref_index)
                 other = services.get(ref.service)
-                if other is None:
+                if other is None and ref.service in self.broken:
+                    pass  # its file has errors, reported already
+                elif other is None:
                     self.add(document, (*key, "service"), "CAT013",
                              f"unknown service '{ref.service}'", did_you_mean(ref.service, services))
                 elif not any(a.id == ref.addon for a in other[0].addons):
@@ -251,6 +271,8 @@ class _CatalogueChecker:
                      f"unknown variant '{service.agency_variant}' of {service.id}",
                      did_you_mean(service.agency_variant, seen))
         for index, bundled in enumerate(service.bundles):
+            if bundled in self.broken:
+                continue  # its file has errors, reported already
             if bundled not in services:
                 self.add(document, ("bundles", index), "CAT013", f"unknown service '{bundled}'",
                          did_you_mean(bundled, services) or "bundle a service from services/")
@@ -271,15 +293,18 @@ class _CatalogueChecker:
         seen.add(start)
         return any(self._bundles_reach(b, goal, services, seen) for b in services[start][0].bundles)
 
-    def _check_rules(self, rule_files: list[tuple[RuleFile, Document]], pipeline: Pipeline,
-                     services: dict[str, Service], domain: dict[str, Any]) -> list[PlacedRule]:
-        stages = [s.id for s in pipeline.stages]
-        phases = {p.id for p in pipeline.phases}
-        checker = _RuleValueChecker(services, pipeline, incomplete=bool(self.broken))
+    def _check_rules(self, rule_files: list[tuple[RuleFile, Document]], pipeline: Pipeline | None,
+                     services: dict[str, Service],
+                     domain: dict[str, Any] | None) -> list[PlacedRule]:
+        """The rules in catalogue order. Without a pipeline (its file has errors) stages,
+        phases and scenarios are not checked, and the order is meaningless."""
+        stages = [s.id for s in pipeline.stages] if pipeline else []
+        phases = {p.id for p in pipeline.phases} if pipeline else set()
+        checker = _RuleValueChecker(services, pipeline, self.broken)
         seen: dict[str, str] = {}
         placed: list[PlacedRule] = []
         for rule_file, document in rule_files:
-            if rule_file.stage not in stages:
+            if pipeline and rule_file.stage not in stages:
                 self.add(document, ("stage",), "CAT021", f"unknown stage '{rule_file.stage}'",
                          did_you_mean(rule_file.stage, stages) or
                          f"use one of the stages in rules/{PIPELINE_FILE}: {', '.join(stages)}")
@@ -299,7 +324,7 @@ class _CatalogueChecker:
                         self.add(document, *problem)
                 for step_index, step in enumerate(rule.then.steps):
                     step_key = (*key, "then", "steps", step_index)
-                    if step.phase not in phases:
+                    if pipeline and step.phase not in phases:
                         self.add(document, (*step_key, "phase"), "CAT022",
                                  f"unknown phase '{step.phase}'",
                                  did_you_mean(step.phase, phases) or
@@ -318,7 +343,7 @@ class _CatalogueChecker:
                              "give it a set, steps, warnings, reject or outcome")
                 line = document.position((*key, "id"))[0]
                 placed.append(PlacedRule(rule, rule_file.stage, document.name, line, 0))
-        placed.sort(key=lambda p: stages.index(p.stage))  # stable: file order within a stage
+        placed.sort(key=lambda p: stages.index(p.stage) if p.stage in stages else 0)  # stable
         return [PlacedRule(p.rule, p.stage, p.file, p.line, order)
                 for order, p in enumerate(placed)]
 
@@ -336,10 +361,11 @@ Problem = tuple[PathKey, str, str, str]
 class _RuleValueChecker:
     """Checks fact names and values in rules against the catalogue's value domains."""
 
-    def __init__(self, services: dict[str, Service], pipeline: Pipeline,
-                 incomplete: bool = False) -> None:
+    def __init__(self, services: dict[str, Service], pipeline: Pipeline | None,
+                 broken: set[str] | None = None) -> None:
         self.services = services
-        self.incomplete = incomplete  # a service file is broken: its settings are unknown
+        self.broken = broken or set()  # services whose file has errors: what they hold is unknown
+        self.incomplete = bool(self.broken)
         self.settings = {s.id: s for service in services.values() for s in service.settings}
         self.domains: dict[str, set[Scalar]] = {
             OPERATIONS: set(Operation.__args__),  # type: ignore[attr-defined]
@@ -347,10 +373,11 @@ class _RuleValueChecker:
             VARIANTS: {v.id for s in services.values() for v in s.variants},
             RECIPIENTS: {"agency", "customer"},
             PERIODS: {p for s in services.values() for v in s.variants for p in v.agreement_periods},
-            SCENARIOS: {s.id for s in pipeline.scenarios},
             CHANGES: {"upgrade", "downgrade", "sideways", "same"},
             ENDINGS: {"end", "continue"},
         }
+        if pipeline is not None:  # else rules/pipeline.yaml has errors: scenarios are unknown
+            self.domains[SCENARIOS] = {s.id for s in pipeline.scenarios}
 
     def known(self, name: str) -> bool:
         if self.incomplete and name.startswith(SETTING_PREFIX):
@@ -383,6 +410,9 @@ class _RuleValueChecker:
                 return [(key, "CAT012", f"unknown variant '{value}' of {where}",
                          did_you_mean(str(value), {str(d) for d in domain}) or
                          f"variants of {where}: {', '.join(sorted(str(d) for d in domain))}")]
+        spec_domain = FACTS[name].domain if name in FACTS else None
+        if self.broken and (value in self.broken or spec_domain in (VARIANTS, PERIODS)):
+            return []  # it may be in a service file that has errors, reported already
         if domain is not None and value not in domain:
             code = {"services": "CAT013", "variants": "CAT012", "scenarios": "CAT026"}.get(
                 FACTS[name].domain or "" if name in FACTS else "", "CAT025")

@@ -72,21 +72,17 @@ def _describe(error: Any, loc: PathKey) -> tuple[str, str]:
     if kind in ("model_type", "dict_type"):
         return (f"{field} must be a mapping (key: value lines), not {_kind_of(given)}",
                 "indent its fields below it")
-    if kind == "int_type" and isinstance(given, str) and re.fullmatch(r"[-+]?[0-9]+", given):
-        return (f"{field} must be a whole number, not the text {given!r}",
-                "remove the quotes" if not given.startswith(("0", "-0", "+0")) or given == "0"
-                else f"write {int(given)}, without quotes or leading zeros")
+    if kind == "int_type" and isinstance(given, str) and re.fullmatch(r"[-+]?[1-9][0-9]*|0", given):
+        return f"{field} must be a whole number, not the text {given!r}", "remove the quotes"
     if kind == "int_type" and isinstance(given, str) and re.fullmatch(r"[-+]?[0-9:._]+", given):
         return (f"{field} must be a whole number, but YAML read {given} as text",
-                "write digits only, e.g. 12 (YAML 1.1 reads 0:12 and 09 as text, 1:30 as the "
-                "base-60 number 90)")
-    if kind == "int_type" and isinstance(given, str):
-        return (f"{field} must be a whole number, not the text {given!r}",
-                "write digits only, e.g. 12")
+                "write digits only, without a leading 0, e.g. 12 (YAML 1.1 reads 0:12 and 09 "
+                "as text, 012 as the octal number 10)")
     if kind in ("int_type", "int_from_float"):
-        return f"{field} must be a whole number, not {given!r}", "write digits only, e.g. 12"
+        return f"{field} must be a whole number, not {_kind_of(given)}", "write digits only, e.g. 12"
     if kind == "bool_type":
-        return f"{field} must be true or false, not {given!r}", "write true or false, unquoted"
+        return (f"{field} must be true or false, not {_kind_of(given)}",
+                "write true or false, unquoted")
     if kind == "list_type":
         return (f"{field} must be a list, not {_kind_of(given)}",
                 "write it as [a, b] or as lines starting with '- '")

@@ -154,6 +154,13 @@ def explain_colon(text: str, line_number: int) -> Explained | None:
 
 def explain(text: str, line_number: int, problem: str) -> Explained | None:
     """A YAML parser's complaint at ``line_number`` in the writer's words, if recognised."""
+    lines = text.splitlines()
+    raw = lines[line_number - 1] if 0 < line_number <= len(lines) else ""
+    indentation = raw[:len(raw) - len(raw.lstrip(" \t"))]
+    if "\t" in indentation:
+        return Explained(line_number, indentation.index("\t") + 1,
+                         f"line {line_number} is indented with a tab; YAML indents with spaces only",
+                         "replace the tab with spaces")
     mapping_values = "mapping values are not allowed" in problem
     if mapping_values:
         found = explain_colon(text, line_number)
