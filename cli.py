@@ -258,7 +258,9 @@ def docs(catalogue_dir: Path | None, out_dir: Path, check: bool) -> None:
 @command("schema", "Write the JSON Schemas.", "written, or up to date", "with --check: a schema is stale")
 @out_option(default=Path("schemas"))
 @check_option
-def schema(out_dir: Path, check: bool) -> None:
-    """Write the JSON Schemas of catalogue files, requests and plans (for editors and CI)."""
-    report = engine.schemas(out_dir, check)
+@catalogue_option
+def schema(out_dir: Path, check: bool, catalogue_dir: Path | None) -> None:
+    """Write the JSON Schemas of catalogue files, requests, plans and test cases (for editors
+    and CI), with the catalogue's stages, phases, facts and values."""
+    report = engine.schemas(out_dir, check, catalogue_dir)
     finish(report.written_text(), report.verdict, report.stale_text())

@@ -150,13 +150,15 @@ def docs(catalogue: Catalogue, folder: Path, check: bool = False) -> SyncReport:
     return sync_files(render(catalogue), folder, check, "collab docs")
 
 
-def schemas(folder: Path, check: bool = False) -> SyncReport:
-    """`collab schema`: write the JSON Schemas into ``folder`` (or check them)."""
+def schemas(folder: Path, check: bool = False, catalogue_dir: Path | None = None) -> SyncReport:
+    """`collab schema`: write the JSON Schemas, with the words of the catalogue at
+    ``catalogue_dir`` (default: the shipped one), into ``folder`` (or check them)."""
     from engine.files import sync_files
     from engine.render.plan import to_json
     from engine.tools.schema import generate as generated
 
-    return sync_files({name: to_json(s) for name, s in generated().items()}, folder, check,
+    schemas = generated(load_catalogue(catalogue_dir))
+    return sync_files({name: to_json(s) for name, s in schemas.items()}, folder, check,
                       "collab schema")
 
 

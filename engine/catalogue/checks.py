@@ -358,6 +358,13 @@ class _CatalogueChecker:
 Problem = tuple[PathKey, str, str, str]
 
 
+def value_domain(fact: str, services: dict[str, Service],
+                 pipeline: Pipeline) -> tuple[type, set[Scalar] | None]:
+    """The type of a fact's values and, where the catalogue fixes them, the values (also what
+    the JSON Schemas say of each fact)."""
+    return _RuleValueChecker(services, pipeline).type_and_domain(fact)
+
+
 class _RuleValueChecker:
     """Checks fact names and values in rules against the catalogue's value domains."""
 
@@ -384,7 +391,7 @@ class _RuleValueChecker:
             return True  # it may belong to the broken service: not reported twice
         return is_known_fact(name, set(self.settings))
 
-    def _type_and_domain(self, name: str) -> tuple[type, set[Scalar] | None]:
+    def type_and_domain(self, name: str) -> tuple[type, set[Scalar] | None]:
         if name.startswith(SETTING_PREFIX):
             setting = self.settings.get(name[len(SETTING_PREFIX):])
             return str, set(setting.values) if setting else None
@@ -398,7 +405,7 @@ class _RuleValueChecker:
 
     def check_value(self, name: str, value: Scalar, key: PathKey,
                     services: set[str] | None = None) -> list[Problem]:
-        kind, domain = self._type_and_domain(name)
+        kind, domain = self.type_and_domain(name)
         if type(value) is not kind:
             return [(key, "CAT029", f"'{name}' is {kind.__name__}, but {value!r} is "
                      f"{type(value).__name__}", "write true/false for yes-or-no facts, numbers "
