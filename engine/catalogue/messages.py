@@ -88,7 +88,7 @@ def _describe(error: Any, loc: PathKey) -> tuple[str, str]:
                 "write it as [a, b] or as lines starting with '- '")
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return f"{field} must be {expected}, not {given!r}", "use one of the values listed"
+        return f"{field} must be {expected}, not {_kind_of(given)}", "use one of the values listed"
     return f"{field}: {msg}", "the JSON Schemas in schemas/ describe every field"
 
 
