@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from engine.catalogue.catalogue import Catalogue
-from engine.catalogue.checks import value_domain
+from engine.catalogue.values import value_domain
 from engine.catalogue.facts import FACTS, SETTING_PREFIX
 from engine.catalogue.pipeline import Domain, Pipeline
 from engine.catalogue.rule import Compare, RuleFile
@@ -173,7 +173,7 @@ class _Refiner:
         ]}]
         texts = self._placeholder_pattern()
         defs["Step"]["properties"]["text"]["pattern"] = texts
-        defs["Warning"]["properties"]["message"]["pattern"] = texts
+        defs["RuleWarning"]["properties"]["message"]["pattern"] = texts
         for part in ("message", "hint"):
             defs["Rejection"]["properties"][part]["pattern"] = texts
 

@@ -19,7 +19,7 @@ from engine.catalogue.checks import load_catalogue_at
 from engine.tools import cache
 from engine.tools.cache import cache_key
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # a second default that contradicts D14's (tests/broken/ana001-contradictory-defaults.yaml)
 CONTRADICTION = """stage: defaults
 rules:

@@ -13,7 +13,7 @@ from engine import load_catalogue, load_request
 from engine.catalogue.documents import load_document
 from engine.errors import CollabError, Diagnostic
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "activate-eekonomi-spcs-customer.yaml"
 # wording of the libraries underneath, which must never reach the user
 LEAKS = re.compile(r"'(str|int|bool)':|Input should|mapping values are not allowed|"

@@ -1,7 +1,7 @@
 """How many of the broken catalogues in tests/broken/ the JSON Schemas alone catch, measured
 with check-jsonschema (an independent validator, as an editor or CI would run it).
 
-    python tests/schema_coverage.py            # prints the figure and each case's verdict
+    python tests/catalogue/schema_coverage.py   # prints the figure and each case's verdict
 
 Each case's edits are applied to a copy of the catalogue; the files it writes are then checked
 against their schemas (the one a file's first line names, else the one for its place; the
@@ -17,8 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from test_broken_catalogues import CASES  # noqa: E402
 from test_schemas import edited_files, schema_for  # noqa: E402
