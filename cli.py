@@ -129,13 +129,16 @@ def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> 
 @click.option("--strict", is_flag=True, help="Fail on warnings too (notes never fail).")
 @click.option("--no-analysis", is_flag=True, help="Skip the static analysis of the rules.")
 @click.option("--no-cache", is_flag=True, help="Analyse even a catalogue analysed before.")
+@click.option("--verbose", is_flag=True, help="Say on stderr why the analysis cache is not used.")
 def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
-             no_analysis: bool, no_cache: bool) -> None:
+             no_analysis: bool, no_cache: bool, verbose: bool) -> None:
     """Check the catalogue in DIR (default: the shipped one) and report every problem.
 
     --format: text for people, json for tools, github for workflow annotations, sarif for
     code scanning. The analysis is cached in ~/.cache/collab (or $COLLAB_CACHE_DIR)."""
-    report = engine.validate(catalogue_dir, not no_analysis, not no_cache, strict)
+    report = engine.validate(catalogue_dir, not no_analysis, not no_cache, strict,
+                             say=(lambda text: click.echo(f"collab: {text}", err=True))
+                             if verbose else None)
     finish(reporter("validation", output_format)(report), report.verdict,
            reporter("validation", "summary")(report) if output_format == "text" else "")
 
@@ -255,9 +258,11 @@ def docs(catalogue_dir: Path | None, out_dir: Path, check: bool) -> None:
 @command("schema", "Write the JSON Schemas.", "written, or up to date", "with --check: a schema is stale")
 @out_option(default=Path("schemas"))
 @check_option
-def schema(out_dir: Path, check: bool) -> None:
-    """Write the JSON Schemas of catalogue files, requests and plans (for editors and CI)."""
-    report = engine.schemas(out_dir, check)
+@catalogue_option
+def schema(out_dir: Path, check: bool, catalogue_dir: Path | None) -> None:
+    """Write the JSON Schemas of catalogue files, requests, plans and test cases (for editors
+    and CI), with the catalogue's stages, phases, facts and values."""
+    report = engine.schemas(out_dir, check, catalogue_dir)
     finish(report.written_text(), report.verdict, report.stale_text())
 
 

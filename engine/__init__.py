@@ -20,6 +20,7 @@ render (reporters). The tools are imported on first use, so a plan starts fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -93,11 +94,12 @@ def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
 
 
 def validate(root: Path | None = None, analysis: bool = True, cache: bool = True,
-             strict: bool = False) -> ValidationReport:
-    """`collab validate`: every problem of the catalogue folder ``root``, and the verdict."""
+             strict: bool = False, say: Callable[[str], None] | None = None) -> ValidationReport:
+    """`collab validate`: every problem of the catalogue folder ``root``, and the verdict;
+    ``say`` hears why the analysis cache is not used, if it is not."""
     from engine.tools.validate import validate as report
 
-    return report(root or default_catalogue_dir(), analysis, cache, strict)
+    return report(root or default_catalogue_dir(), analysis, cache, strict, say)
 
 
 def explain(catalogue: Catalogue, request: Request, show_all: bool = False) -> Explanation:
@@ -148,13 +150,15 @@ def docs(catalogue: Catalogue, folder: Path, check: bool = False) -> SyncReport:
     return sync_files(render(catalogue), folder, check, "collab docs")
 
 
-def schemas(folder: Path, check: bool = False) -> SyncReport:
-    """`collab schema`: write the JSON Schemas into ``folder`` (or check them)."""
+def schemas(folder: Path, check: bool = False, catalogue_dir: Path | None = None) -> SyncReport:
+    """`collab schema`: write the JSON Schemas, with the words of the catalogue at
+    ``catalogue_dir`` (default: the shipped one), into ``folder`` (or check them)."""
     from engine.files import sync_files
     from engine.render.plan import to_json
     from engine.tools.schema import generate as generated
 
-    return sync_files({name: to_json(s) for name, s in generated().items()}, folder, check,
+    schemas = generated(load_catalogue(catalogue_dir))
+    return sync_files({name: to_json(s) for name, s in schemas.items()}, folder, check,
                       "collab schema")
 
 

@@ -15,17 +15,7 @@ from typing import Any
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.documents import Document, PathKey, load_document
 from engine.catalogue.facts import (
-    CHANGES,
-    ENDINGS,
     FACTS,
-    OPERATIONS,
-    PERIODS,
-    RECIPIENTS,
-    SCENARIOS,
-    SERVICES,
-    SETTING_PREFIX,
-    VARIANTS,
-    is_known_fact,
 )
 from engine.catalogue.messages import (
     DOMAIN_FILE,
@@ -35,9 +25,9 @@ from engine.catalogue.messages import (
     validate_model,
 )
 from engine.catalogue.pipeline import Domain, Pipeline
-from engine.catalogue.rule import PLACEHOLDER, Compare, FromFact, RuleFile, When
+from engine.catalogue.rule import PLACEHOLDER, RuleFile
 from engine.catalogue.service import Service
-from engine.catalogue.types import Operation, Scalar
+from engine.catalogue.values import RuleValueChecker
 from engine.errors import (
     CatalogueError,
     Diagnostic,
@@ -58,6 +48,17 @@ def _load_all(paths: list[Path]) -> tuple[list[Document], list[Diagnostic]]:
 
 
 # --------------------------------------------------------------------------- catalogue
+
+
+def _identity(documents: list[Document]) -> str:
+    """A sha256 over every file's folder, name and parsed text, each part length-prefixed so
+    that no bytes can move from one part to the next (``a`` + ``bc`` differs from ``ab`` + ``c``)."""
+    digest = hashlib.sha256()
+    parts = sorted((f"{d.path.parent.name}/{d.path.name}", d.digest) for d in documents)
+    for name, content in parts:
+        for part in (name.encode("utf-8", "surrogateescape"), content.encode()):
+            digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
 
 
 def check_catalogue(root: Path) -> tuple[Catalogue | None, list[Diagnostic]]:
@@ -96,8 +97,6 @@ class _CatalogueChecker:
 
     def add(self, document: Document, key: PathKey, code: str, message: str, hint: str = "",
             severity: Severity = Severity.ERROR) -> None:
-        if code in ("CAT012", "CAT013", "CAT014") and self.broken:
-            return  # likely a consequence of a broken service file, reported already
         line, column = document.position(key)
         self.problems.append(Diagnostic(document.name, line, column, code, message, hint, severity))
 
@@ -144,34 +143,39 @@ class _CatalogueChecker:
             if rule_file is not None:
                 rule_files.append((rule_file, by_path[path]))
 
-        if pipeline is None or domain is None:
-            return None, sorted(self.problems)
-        domain_facts = {f.id: f for f in domain[0].facts}
-        self.cited: set[str] = set(pipeline[0].source)
-        self._check_domain(domain[0], domain[1])
-        self._check_pipeline(pipeline[0], pipeline[1], domain_facts)
+        # A file with errors is left out; the checks between files run over the others.
+        left_out = [p for p in service_paths + rule_paths
+                    if p not in by_path or (p.parent == services_dir and p.stem in self.broken)
+                    or (p.parent == rules_dir and p.name not in (PIPELINE_FILE, DOMAIN_FILE)
+                        and not any(d.path == p for _, d in rule_files))
+                    or (p.name == PIPELINE_FILE and pipeline is None)
+                    or (p.name == DOMAIN_FILE and domain is None)]
+        domain_facts = {f.id: f for f in domain[0].facts} if domain else None
+        self.cited: set[str] = set(pipeline[0].source) if pipeline else set()
+        if domain:
+            self._check_domain(domain[0], domain[1])
+        if pipeline:
+            self._check_pipeline(pipeline[0], pipeline[1], domain_facts)
         for service, document in services.values():
             self._check_service(service, document, services, domain_facts)
-        placed = self._check_rules(rule_files, pipeline[0], {k: v[0] for k, v in services.items()},
-                                   domain_facts)
-        complete = len(rule_files) + 2 == len(rule_paths) and len(services) == len(service_paths)
-        for fact_id in domain_facts if complete else ():  # a broken file cites nothing
+        placed = self._check_rules(rule_files, pipeline[0] if pipeline else None,
+                                   {k: v[0] for k, v in services.items()}, domain_facts)
+        self._note_left_out(left_out)
+        if pipeline is None or domain is None or domain_facts is None:
+            return None, sorted(self.problems)
+        for fact_id in domain_facts if not left_out else ():  # a broken file cites nothing
             if fact_id not in self.cited:
                 self.add(domain[1], ("facts", list(domain_facts).index(fact_id)), "CAT040",
                          f"domain fact {fact_id} is cited by no service, rule or pipeline entry",
                          "cite it in the `source:` of whatever implements it", Severity.WARNING)
 
-        digest = hashlib.sha256()
-        for document in sorted(documents, key=lambda d: d.path.name):
-            digest.update(document.path.parent.name.encode() + b"/" + document.path.name.encode())
-            digest.update(document.path.read_bytes())
         catalogue = Catalogue(
             root=self.root,
             pipeline=pipeline[0],
             domain=domain_facts,
             services={k: v[0] for k, v in services.items()},
             rules=tuple(placed),
-            digest=digest.hexdigest(),
+            digest=_identity(documents),
         )
         return catalogue, sorted(self.problems)
 
@@ -187,8 +191,19 @@ class _CatalogueChecker:
         self.problems += problems
         return (value, by_path[path]) if value is not None else None
 
+    def _note_left_out(self, left_out: list[Path]) -> None:
+        for path in left_out:
+            if path.exists():
+                self.problems.append(Diagnostic(
+                    display_path(path), 0, 0, "CAT004",
+                    "left out of the checks between files until its errors are fixed",
+                    "the other files were checked; references to what this one defines, and "
+                    "from it, are checked once it is fixed", Severity.NOTE))
+
     def _cite(self, document: Document, key: PathKey, sources: list[str],
-              domain: dict[str, Any]) -> None:
+              domain: dict[str, Any] | None) -> None:
+        if domain is None:
+            return  # rules/domain.yaml has errors: what it lists is unknown
         for index, source in enumerate(sources):
             if source in domain:
                 self.cited.add(source)
@@ -205,7 +220,7 @@ class _CatalogueChecker:
             seen.add(fact.id)
 
     def _check_pipeline(self, pipeline: Pipeline, document: Document,
-                        domain: dict[str, Any]) -> None:
+                        domain: dict[str, Any] | None) -> None:
         self._cite(document, ("source",), pipeline.source, domain)
         for field in ("stages", "phases", "scenarios"):
             seen: set[str] = set()
@@ -219,7 +234,7 @@ class _CatalogueChecker:
 
     def _check_service(self, service: Service, document: Document,
                        services: dict[str, tuple[Service, Document]],
-                       domain: dict[str, Any]) -> None:
+                       domain: dict[str, Any] | None) -> None:
         self._cite(document, ("source",), service.source, domain)
         seen: set[str] = set()
         for index, variant in enumerate(service.variants):
@@ -232,7 +247,9 @@ class _CatalogueChecker:
             for ref_index, ref in enumerate(variant.disables):
                 key = ("variants", index, "disables", ref_index)
                 other = services.get(ref.service)
-                if other is None:
+                if other is None and ref.service in self.broken:
+                    pass  # its file has errors, reported already
+                elif other is None:
                     self.add(document, (*key, "service"), "CAT013",
                              f"unknown service '{ref.service}'", did_you_mean(ref.service, services))
                 elif not any(a.id == ref.addon for a in other[0].addons):
@@ -244,6 +261,8 @@ class _CatalogueChecker:
                      f"unknown variant '{service.agency_variant}' of {service.id}",
                      did_you_mean(service.agency_variant, seen))
         for index, bundled in enumerate(service.bundles):
+            if bundled in self.broken:
+                continue  # its file has errors, reported already
             if bundled not in services:
                 self.add(document, ("bundles", index), "CAT013", f"unknown service '{bundled}'",
                          did_you_mean(bundled, services) or "bundle a service from services/")
@@ -264,15 +283,18 @@ class _CatalogueChecker:
         seen.add(start)
         return any(self._bundles_reach(b, goal, services, seen) for b in services[start][0].bundles)
 
-    def _check_rules(self, rule_files: list[tuple[RuleFile, Document]], pipeline: Pipeline,
-                     services: dict[str, Service], domain: dict[str, Any]) -> list[PlacedRule]:
-        stages = [s.id for s in pipeline.stages]
-        phases = {p.id for p in pipeline.phases}
-        checker = _RuleValueChecker(services, pipeline, incomplete=bool(self.broken))
+    def _check_rules(self, rule_files: list[tuple[RuleFile, Document]], pipeline: Pipeline | None,
+                     services: dict[str, Service],
+                     domain: dict[str, Any] | None) -> list[PlacedRule]:
+        """The rules in catalogue order. Without a pipeline (its file has errors) stages,
+        phases and scenarios are not checked, and the order is meaningless."""
+        stages = [s.id for s in pipeline.stages] if pipeline else []
+        phases = {p.id for p in pipeline.phases} if pipeline else set()
+        checker = RuleValueChecker(services, pipeline, self.broken)
         seen: dict[str, str] = {}
         placed: list[PlacedRule] = []
         for rule_file, document in rule_files:
-            if rule_file.stage not in stages:
+            if pipeline and rule_file.stage not in stages:
                 self.add(document, ("stage",), "CAT021", f"unknown stage '{rule_file.stage}'",
                          did_you_mean(rule_file.stage, stages) or
                          f"use one of the stages in rules/{PIPELINE_FILE}: {', '.join(stages)}")
@@ -292,7 +314,7 @@ class _CatalogueChecker:
                         self.add(document, *problem)
                 for step_index, step in enumerate(rule.then.steps):
                     step_key = (*key, "then", "steps", step_index)
-                    if step.phase not in phases:
+                    if pipeline and step.phase not in phases:
                         self.add(document, (*step_key, "phase"), "CAT022",
                                  f"unknown phase '{step.phase}'",
                                  did_you_mean(step.phase, phases) or
@@ -311,135 +333,13 @@ class _CatalogueChecker:
                              "give it a set, steps, warnings, reject or outcome")
                 line = document.position((*key, "id"))[0]
                 placed.append(PlacedRule(rule, rule_file.stage, document.name, line, 0))
-        placed.sort(key=lambda p: stages.index(p.stage))  # stable: file order within a stage
+        placed.sort(key=lambda p: stages.index(p.stage) if p.stage in stages else 0)  # stable
         return [PlacedRule(p.rule, p.stage, p.file, p.line, order)
                 for order, p in enumerate(placed)]
 
     def _check_placeholders(self, document: Document, key: PathKey, text: str,
-                            checker: _RuleValueChecker) -> None:
+                            checker: RuleValueChecker) -> None:
         for name in PLACEHOLDER.findall(text):
             if not checker.known(name):
                 self.add(document, key, "CAT028", f"unknown fact '{{{name}}}' in text",
                          did_you_mean(name, FACTS) or "use a fact listed in docs/facts")
-
-
-Problem = tuple[PathKey, str, str, str]
-
-
-class _RuleValueChecker:
-    """Checks fact names and values in rules against the catalogue's value domains."""
-
-    def __init__(self, services: dict[str, Service], pipeline: Pipeline,
-                 incomplete: bool = False) -> None:
-        self.services = services
-        self.incomplete = incomplete  # a service file is broken: its settings are unknown
-        self.settings = {s.id: s for service in services.values() for s in service.settings}
-        self.domains: dict[str, set[Scalar]] = {
-            OPERATIONS: set(Operation.__args__),  # type: ignore[attr-defined]
-            SERVICES: set(services),
-            VARIANTS: {v.id for s in services.values() for v in s.variants},
-            RECIPIENTS: {"agency", "customer"},
-            PERIODS: {p for s in services.values() for v in s.variants for p in v.agreement_periods},
-            SCENARIOS: {s.id for s in pipeline.scenarios},
-            CHANGES: {"upgrade", "downgrade", "sideways", "same"},
-            ENDINGS: {"end", "continue"},
-        }
-
-    def known(self, name: str) -> bool:
-        if self.incomplete and name.startswith(SETTING_PREFIX):
-            return True  # it may belong to the broken service: not reported twice
-        return is_known_fact(name, set(self.settings))
-
-    def _type_and_domain(self, name: str) -> tuple[type, set[Scalar] | None]:
-        if name.startswith(SETTING_PREFIX):
-            setting = self.settings.get(name[len(SETTING_PREFIX):])
-            return str, set(setting.values) if setting else None
-        spec = FACTS[name]
-        return spec.type, self.domains.get(spec.domain) if spec.domain else None
-
-    def _unknown_fact(self, name: str, key: PathKey) -> Problem:
-        choices = list(FACTS) + [SETTING_PREFIX + s for s in self.settings]
-        return (key, "CAT023", f"unknown fact '{name}'",
-                did_you_mean(name, choices) or "see the fact list in the README")
-
-    def check_value(self, name: str, value: Scalar, key: PathKey,
-                    services: set[str] | None = None) -> list[Problem]:
-        kind, domain = self._type_and_domain(name)
-        if type(value) is not kind:
-            return [(key, "CAT029", f"'{name}' is {kind.__name__}, but {value!r} is "
-                     f"{type(value).__name__}", "write true/false for yes-or-no facts, numbers "
-                     "unquoted, text as text")]
-        if name in ("variant.id", "current.variant", "subscription.variant") and services:
-            domain = {v.id for s in services for v in self.services[s].variants}
-            where = ", ".join(sorted(services))
-            if value not in domain:
-                return [(key, "CAT012", f"unknown variant '{value}' of {where}",
-                         did_you_mean(str(value), {str(d) for d in domain}) or
-                         f"variants of {where}: {', '.join(sorted(str(d) for d in domain))}")]
-        if domain is not None and value not in domain:
-            code = {"services": "CAT013", "variants": "CAT012", "scenarios": "CAT026"}.get(
-                FACTS[name].domain or "" if name in FACTS else "", "CAT025")
-            return [(key, code, f"{value!r} is not a value of '{name}'",
-                     did_you_mean(str(value), {str(d) for d in domain}) or
-                     f"allowed: {', '.join(sorted(str(d) for d in domain))}")]
-        return []
-
-    def check_when(self, when: When, key: PathKey,
-                   services: set[str] | None = None) -> list[Problem]:
-        problems: list[Problem] = []
-        tests = when.tests
-        service_test = tests.get("service.id")
-        if isinstance(service_test, str):
-            services = {service_test} & set(self.services) or services
-        elif isinstance(service_test, list):
-            services = {str(s) for s in service_test} & set(self.services) or services
-        for name, test in tests.items():
-            test_key = (*key, name)
-            if not self.known(name):
-                problems.append(self._unknown_fact(name, test_key))
-                continue
-            if isinstance(test, Compare):
-                problems += self._check_compare(name, test, test_key, services)
-            elif isinstance(test, list):
-                for index, value in enumerate(test):
-                    problems += self.check_value(name, value, (*test_key, index), services)
-            else:
-                problems += self.check_value(name, test, test_key, services)
-        for index, alternative in enumerate(when.any or []):
-            problems += self.check_when(alternative, (*key, "any", index), services)
-        return problems
-
-    def _check_compare(self, name: str, test: Compare, key: PathKey,
-                       services: set[str] | None) -> list[Problem]:
-        given = list(test.model_fields_set)
-        if len(given) != 1:
-            return [(key, "CAT017", f"a comparison on '{name}' needs exactly one of not, in, "
-                     "not_in, present, gt, gte, lt, lte", "split it into separate conditions")]
-        problems: list[Problem] = []
-        for value in _compare_values(test):
-            problems += self.check_value(name, value, key, services)
-        return problems
-
-    def check_set(self, name: str, value: Scalar | FromFact, key: PathKey) -> list[Problem]:
-        if not self.known(name):
-            return [self._unknown_fact(name, key)]
-        if name not in FACTS or not FACTS[name].settable:
-            settable = sorted(n for n, s in FACTS.items() if s.settable)
-            return [(key, "CAT016", f"rules cannot decide '{name}'",
-                     f"a rule may set: {', '.join(settable)}")]
-        if isinstance(value, FromFact):
-            if not self.known(value.from_):
-                return [self._unknown_fact(value.from_, key)]
-            return []
-        return self.check_value(name, value, key)
-
-
-def _compare_values(test: Compare) -> list[Scalar]:
-    if test.not_ is not None:
-        return [test.not_]
-    for values in (test.in_, test.not_in):
-        if values is not None:
-            return list(values)
-    return []
-
-

@@ -8,6 +8,8 @@ point at the exact line of a mistake.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from engine.catalogue.syntax import explain
 from engine.errors import Diagnostic, InputError, display_path
 
 PathKey = tuple[str | int, ...]
@@ -24,6 +27,12 @@ MAX_FILE_BYTES = 2_000_000
 MAX_VALUES = 100_000  # values in one file once aliases are expanded ("billion laughs")
 MAX_DEPTH = 50  # mappings and lists nested in one another
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_MERGE = "tag:yaml.org,2002:merge"
+_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+_BASE_60 = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_HEX_OR_BINARY = re.compile(r"^[-+]?0[xb][0-9a-fA-F_]+$")
 
 
 @dataclass
@@ -33,6 +42,7 @@ class Document:
     path: Path
     data: Any
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    digest: str = ""  # sha256 of the text that was parsed (the catalogue's identity is built on it)
 
     @cached_property
     def name(self) -> str:  # cached: resolving the path is the slow part of many diagnostics
@@ -121,6 +131,8 @@ def _record(loader: _Loader, node: yaml.Node, path: PathKey) -> None:
                             "an alias (*name) may only repeat a value defined before and "
                             "outside it", "YAML004")
     loader.positions.setdefault(path, _mark(node))
+    if isinstance(node, yaml.ScalarNode):
+        _refuse_surprising_number(loader, node)
     if isinstance(node, yaml.MappingNode):
         loader.ancestors.add(id(node))
         seen: dict[object, int] = {}
@@ -128,6 +140,11 @@ def _record(loader: _Loader, node: yaml.Node, path: PathKey) -> None:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _RefusedError(key_node, "a key must be a plain value, not a list or "
                                     "mapping", "write the key as text, e.g. `name:`")
+            if key_node.tag == _MERGE:
+                raise _RefusedError(key_node, "`<<:` is a YAML merge key (it copies the fields "
+                                    "of another mapping in), which catalogue files do not use",
+                                    "write the fields out here; an alias (*name) may still "
+                                    "repeat a single value", "YAML005")
             # compared as YAML reads them: `yes:` and `true:`, `1:` and `0x1:` are one key
             key = key_node.value if key_node.tag == _STR else _construct(loader, key_node)
             if not isinstance(key, Hashable):  # a tag made a list, set or mapping of it
@@ -148,6 +165,28 @@ def _record(loader: _Loader, node: yaml.Node, path: PathKey) -> None:
             loader.positions[(*path, index)] = _mark(item)
             _record(loader, item, (*path, index))
         loader.ancestors.discard(id(node))
+
+
+def _refuse_surprising_number(loader: _Loader, node: yaml.ScalarNode) -> None:
+    """A plain number YAML 1.1 reads otherwise than most people do: 012 (octal: 10), 1:30
+    (base 60: 90), 0x1F (hexadecimal: 31). Refused, saying what YAML made of it."""
+    if node.style or node.tag not in (_INT, _FLOAT):  # only plain (unquoted) numbers
+        return
+    text = node.value
+    value = _construct(loader, node)
+    if node.tag == _INT and _OCTAL.match(text) and text.strip("+-0_"):
+        said = f"as the octal (base 8) number {value}"
+        hint = f"write {int(text.replace('_', ''), 10)} if you mean that number"
+    elif _BASE_60.match(text):
+        said = f"as the base-60 number {value} (each ':' counts what precedes it 60 times, as in a time)"
+        hint = "write the number you mean"
+    elif node.tag == _INT and _HEX_OR_BINARY.match(text):
+        said = f"as the {'hexadecimal' if 'x' in text.lower() else 'binary'} number {value}"
+        hint = "write the number in decimal"
+    else:
+        return
+    raise _RefusedError(node, f"YAML reads {text} {said}",
+                        f"{hint}; put it in quotes (\"{text}\") if it is text", "YAML006")
 
 
 def _read_text(path: Path, name: str) -> str:
@@ -185,6 +224,27 @@ def _read_text(path: Path, name: str) -> str:
                                      "decoded)", "save the file as UTF-8")]) from None
 
 
+def _syntax_error(name: str, text: str, error: yaml.MarkedYAMLError) -> Diagnostic:
+    """The parser's complaint, in the writer's words where the mistake is recognised."""
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    problem = error.problem or error.context or "invalid YAML"
+    if "\t" in problem or "tab" in problem:
+        return Diagnostic(name, line, column, "YAML001",
+                          "a tab character: YAML indents with spaces only",
+                          "replace the tabs at the start of the line with spaces")
+    if "constructor for the tag" in problem:
+        return Diagnostic(name, line, column, "YAML001", problem,
+                          "tags (!!python/..., !custom) are not allowed: write plain values")
+    explained = explain(text, line, problem) if line else None
+    if explained:
+        return Diagnostic(name, explained.line, explained.column or column, "YAML001",
+                          explained.message, explained.hint)
+    return Diagnostic(name, line, column, "YAML001", problem,
+                      "fix the YAML syntax here: check this line's indentation and that of "
+                      "the line above it, and that brackets and quotes are closed")
+
+
 def load_document(path: Path) -> Document:
     """Read one YAML or JSON file. Raises InputError with file and line on any problem."""
     name = display_path(path)
@@ -209,16 +269,7 @@ def load_document(path: Path) -> Document:
         raise InputError([Diagnostic(name, line, column, error.code, error.message,
                                      error.hint)]) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = error.problem or error.context or "invalid YAML"
-        if "\t" in problem or "tab" in problem:
-            hint = "YAML indents with spaces, never tabs"
-        elif "constructor for the tag" in problem:
-            hint = "tags (!!python/..., !custom) are not allowed: write plain values"
-        else:
-            hint = "fix the YAML syntax at this position"
-        raise InputError([Diagnostic(name, line, column, "YAML001", problem, hint)]) from None
+        raise InputError([_syntax_error(name, text, error)]) from None
     except yaml.reader.ReaderError as error:  # a character YAML does not allow
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -233,6 +284,7 @@ def load_document(path: Path) -> Document:
                                      "fix the YAML syntax")]) from None
     finally:
         loader.dispose()
-    document = Document(path=path, data=data, positions=loader.positions)
+    document = Document(path=path, data=data, positions=loader.positions,
+                        digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
     document.__dict__["name"] = name  # the cached_property, already known
     return document

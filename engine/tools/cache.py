@@ -1,29 +1,84 @@
-"""An on-disk cache of the static analysis, keyed by what decides its result.
+"""An on-disk cache of the static analysis, which never answers for another catalogue.
 
 The analysis evaluates the catalogue's whole generated space (most of `collab validate`'s
-time). Its result depends only on the catalogue's files and the engine's code, so it is
-stored under a hash of both, as ruff and mypy cache theirs. A cache that cannot be read or
-written is skipped silently: it only ever saves time.
+time). Its result depends only on the catalogue's files, the paths diagnostics name, the
+engine's code and the Python and durable-rules versions, so it is stored under a hash of all
+of them, as ruff and mypy cache theirs. What it guarantees:
 
+- The key is a sha256 over a length-prefixed encoding of every part (names and contents
+  alike), so no two different inputs give the same byte string to hash.
+- An entry holds its own key and is checked against it and against a schema (`_Entry`)
+  before use; anything else (a different key, `[]`, truncated JSON, a foreign code) is a
+  miss: the analysis runs again and the entry is replaced.
+- Only regular files of at most MAX_ENTRY_BYTES are read, opened without following links and
+  without blocking: a FIFO, a device or a link in an entry's place is a miss, never a hang.
+- A cache folder not owned by the user, or writable by group or others, is not used at all
+  (`--verbose` says so, once): someone else could plant entries in it.
+- Pruning removes only entries this tool wrote: names `analysis-<64 hex digits>.json`,
+  regular files owned by the user, whose content says it is a collab analysis entry.
+
+A cache that cannot be read or written is skipped: it only ever saves time.
 Where: $COLLAB_CACHE_DIR, else $XDG_CACHE_HOME/collab, else ~/.cache/collab.
 COLLAB_CACHE_DIR set to an empty string turns the cache off.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import json
+import importlib.metadata
 import os
+import re
+import stat
+import sys
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from engine.catalogue.catalogue import Catalogue
-from engine.errors import Diagnostic, Severity
+from engine.codes import CODES
+from engine.errors import Diagnostic, Severity, display_path
 from engine.files import write_atomic
 
 KEEP = 32  # entries kept; the oldest beyond that are removed
+MAX_ENTRY_BYTES = 8_000_000  # an entry larger than this is not read (a miss)
+FORMAT: Literal["collab-analysis-cache"] = "collab-analysis-cache"
+VERSION: Literal[1] = 1
+ENTRY_NAME = re.compile(r"^analysis-[0-9a-f]{64}\.json$")
+
+
+# --------------------------------------------------------------------------- the entry's schema
+
+
+class _Finding(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    file: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    line: int = Field(ge=0)
+    column: int = Field(ge=0)
+    code: Annotated[str, StringConstraints(pattern=r"^ANA[0-9]{3}$")]
+    severity: Literal["error", "warning", "note"]
+    message: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+    hint: Annotated[str, StringConstraints(max_length=100_000)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    format: Literal["collab-analysis-cache"]
+    version: Literal[1]
+    key: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    diagnostics: list[_Finding]
+
+
+# --------------------------------------------------------------------------- the folder
 
 
 def cache_dir() -> Path | None:
+    """The configured cache folder (it may not exist yet), or None when the cache is off."""
     configured = os.environ.get("COLLAB_CACHE_DIR")
     if configured is not None:
         return Path(configured) if configured else None
@@ -31,42 +86,179 @@ def cache_dir() -> Path | None:
     return Path(base) / "collab"
 
 
-def _engine_digest() -> str:
-    digest = hashlib.sha256()
+def _usable_dir(say: Callable[[str], None] | None = None) -> Path | None:
+    """The cache folder if it is safe to use: a folder of this user's, writable by no one else.
+
+    It is made (private) if missing. Why a folder is not used goes to ``say``.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return None
+    where = display_path(folder)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except OSError as error:
+        if say:
+            say(f"analysis cache not used: {where}: {error.strerror}")
+        return None
+    reason = ""
+    if not stat.S_ISDIR(info.st_mode):
+        reason = "is not a folder"
+    elif hasattr(os, "getuid") and info.st_uid != os.getuid():
+        reason = "belongs to another user"
+    elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        reason = (f"is writable by others (mode {stat.S_IMODE(info.st_mode):o}; "
+                  "`chmod go-w` it to use it)")
+    if reason:
+        if say:
+            say(f"analysis cache not used: {where} {reason}")
+        return None
+    return folder
+
+
+# --------------------------------------------------------------------------- the key
+
+
+def _frame(digest: hashlib._Hash, part: bytes) -> None:
+    """Add one part, prefixed by its length: no part can run into the next."""
+    digest.update(len(part).to_bytes(8, "big"))
+    digest.update(part)
+
+
+@cache
+def _engine_parts() -> tuple[bytes, ...]:
+    """The engine's source files (name, bytes), and the versions that change its results."""
     package = Path(__file__).resolve().parent.parent
+    parts = [b"python", sys.version.encode(), b"durable-rules", _version("durable_rules").encode()]
     for source in sorted(package.rglob("*.py")):
-        digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+        parts += [source.relative_to(package).as_posix().encode(), source.read_bytes()]
+    return tuple(parts)
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def cache_key(catalogue: Catalogue) -> str:
+    """A hash of everything the analysis depends on, each part length-prefixed."""
+    digest = hashlib.sha256()
+    parts: list[bytes] = [FORMAT.encode(), str(VERSION).encode(), catalogue.digest.encode(),
+                          *_engine_parts()]
+    # the analysis' diagnostics name files relative to the working directory
+    named = {display_path(catalogue.root / "rules")} | {placed.file for placed in catalogue.rules}
+    parts.append(b"paths")
+    parts += [name.encode("utf-8", "surrogateescape") for name in sorted(named)]
+    for part in parts:
+        _frame(digest, part)
     return digest.hexdigest()
 
 
-def _key(catalogue: Catalogue) -> str:
-    # the digest covers the files' names and bytes; the paths diagnostics name are added too
-    files = sorted({placed.file for placed in catalogue.rules})
-    text = "\0".join([catalogue.digest, _engine_digest(), *files])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+# --------------------------------------------------------------------------- reading and writing
 
 
-def read_analysis(catalogue: Catalogue) -> list[Diagnostic] | None:
-    folder = cache_dir()
-    if folder is None:
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes, else None.
+
+    Opened without following a link and without blocking (a FIFO would otherwise wait for a
+    writer), checked, then read with a bounded read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError:
         return None
     try:
-        entries = json.loads((folder / f"analysis-{_key(catalogue)}.json").read_text("utf-8"))
-        return [Diagnostic(e["file"], e["line"], e["column"], e["code"], e["message"], e["hint"],
-                           Severity(e["severity"])) for e in entries]
-    except (OSError, ValueError, KeyError, TypeError):
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(descriptor, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks) if size <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _entry_at(path: Path) -> _Entry | None:
+    raw = _read_regular(path, MAX_ENTRY_BYTES)
+    if raw is None:
+        return None
+    try:
+        return _Entry.model_validate_json(raw)
+    except (ValidationError, ValueError):
         return None
 
 
-def write_analysis(catalogue: Catalogue, diagnostics: list[Diagnostic]) -> None:
-    folder = cache_dir()
+def open_cache(say: Callable[[str], None] | None = None) -> Path | None:
+    """The cache folder to use for this run, or None; ``say`` hears once why it is not used."""
+    return _usable_dir(say)
+
+
+def read_analysis(catalogue: Catalogue, folder: Path | None) -> list[Diagnostic] | None:
+    """The cached analysis of ``catalogue``, or None (a miss) unless an entry checks out."""
+    if folder is None:
+        return None
+    key = cache_key(catalogue)
+    entry = _entry_at(folder / f"analysis-{key}.json")
+    if entry is None or entry.key != key or any(f.code not in CODES for f in entry.diagnostics):
+        return None
+    return [Diagnostic(f.file, f.line, f.column, f.code, f.message, f.hint, Severity(f.severity))
+            for f in entry.diagnostics]
+
+
+def write_analysis(catalogue: Catalogue, diagnostics: list[Diagnostic],
+                   folder: Path | None) -> None:
+    """Store the analysis of ``catalogue`` (replacing whatever stood there), then prune."""
     if folder is None:
         return
+    key = cache_key(catalogue)
     try:
-        write_atomic(folder / f"analysis-{_key(catalogue)}.json",
-                     json.dumps([d.as_dict() for d in diagnostics]))
-        entries = sorted(folder.glob("analysis-*.json"), key=lambda p: p.stat().st_mtime)
-        for stale in entries[:-KEEP]:
-            stale.unlink(missing_ok=True)
+        entry = _Entry(format=FORMAT, version=VERSION, key=key,
+                       diagnostics=[_Finding.model_validate(d.as_dict()) for d in diagnostics])
+    except ValidationError:
+        return  # a finding the schema would refuse on reading: not worth storing
+    try:
+        write_atomic(folder / f"analysis-{key}.json", entry.model_dump_json())
+        _prune(folder)
     except OSError:
         pass
+
+
+def _ours(path: Path) -> float | None:
+    """The modification time of ``path`` if this tool wrote it, else None."""
+    if not ENTRY_NAME.match(path.name):
+        return None
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+        return None
+    entry = _entry_at(path)
+    if entry is None or path.name != f"analysis-{entry.key}.json":
+        return None
+    return info.st_mtime
+
+
+def _prune(folder: Path) -> None:
+    entries = []
+    for path in folder.iterdir():
+        written = _ours(path)
+        if written is not None:
+            entries.append((written, path.name, path))
+    for _, _, stale in sorted(entries)[:-KEEP]:
+        try:
+            stale.unlink()
+        except OSError as error:
+            if error.errno != errno.ENOENT:
+                raise

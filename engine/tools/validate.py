@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from engine.catalogue.checks import check_catalogue
 from engine.catalogue.locate import default_catalogue_dir
 from engine.errors import Diagnostic, InputError, Severity, Verdict, display_path
 from engine.tools.analyse import analyse
-from engine.tools.cache import read_analysis, write_analysis
+from engine.tools.cache import open_cache, read_analysis, write_analysis
 
 
 @dataclass(frozen=True)
@@ -38,31 +39,34 @@ class ValidationReport:
 
 
 def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
-                       cache: bool = False) -> tuple[Catalogue | None, list[Diagnostic]]:
+                       cache: bool = False, say: Callable[[str], None] | None = None
+                       ) -> tuple[Catalogue | None, list[Diagnostic]]:
     """Every problem of the catalogue at ``root``: files, shapes, references, then (when
     those are clean and ``analysis`` is on) the static analysis of the rules.
 
-    With ``cache``, the analysis of a catalogue seen before is read from disk (tools.cache).
+    With ``cache``, the analysis of a catalogue seen before is read from disk (tools.cache);
+    ``say`` hears why the cache is not used, if it is not.
     """
     catalogue, problems = check_catalogue(
         Path(root) if root is not None else default_catalogue_dir())
     if catalogue is not None and analysis and not any(
             p.severity is Severity.ERROR for p in problems):
-        found = read_analysis(catalogue) if cache else None
+        folder = open_cache(say) if cache else None
+        found = read_analysis(catalogue, folder)
         if found is None:
             found = analyse(catalogue)
-            if cache:
-                write_analysis(catalogue, found)
+            write_analysis(catalogue, found, folder)
         problems = sorted(problems + found)
     return catalogue, problems
 
 
-def validate(root: Path, analysis: bool = True, cache: bool = True,
-             strict: bool = False) -> ValidationReport:
-    """`collab validate`: the report on the catalogue folder ``root``."""
+def validate(root: Path, analysis: bool = True, cache: bool = True, strict: bool = False,
+             say: Callable[[str], None] | None = None) -> ValidationReport:
+    """`collab validate`: the report on the catalogue folder ``root``; ``say`` hears why the
+    analysis cache is not used, if it is not."""
     if not root.is_dir():
         raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
                                      "name the folder that holds services/ and rules/")])
-    _, problems = validate_catalogue(root, analysis, cache)
+    _, problems = validate_catalogue(root, analysis, cache, say)
     usable = not any(p.code == "CAT001" for p in problems)
     return ValidationReport(root, problems, usable, strict)

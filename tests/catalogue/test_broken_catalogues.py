@@ -59,5 +59,5 @@ def test_every_catalogue_code_has_a_broken_catalogue() -> None:
     covered = {item["code"] for path in CASES
                for item in yaml.safe_load(path.read_text(encoding="utf-8"))["expect"]}
     wanted = {code for code in CODES
-              if code.startswith(("YAML", "CAT", "ANA")) and code != "ANA008"}
+              if code.startswith(("YAML", "CAT", "ANA")) and code not in ("ANA008", "CAT004")}
     assert wanted - covered == set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,12 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = sorted((ROOT / "schemas").glob("*.schema.json"))
-YAML_FILES = sorted(p for folder in ("services", "rules", "examples")
+YAML_FILES = sorted(p for folder in ("services", "rules", "examples", "tests/scenarios")
                     for p in (ROOT / folder).glob("*.yaml"))
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
 
@@ -36,8 +39,8 @@ def _subschemas(node: Any, parts: tuple[str, ...] = ()) -> Iterator[tuple[tuple[
     if isinstance(node, dict):
         yield parts, node
         for key, value in node.items():
-            if key in ("examples", "default", "const", "enum"):
-                continue
+            if key in ("examples", "default", "const", "enum", "allOf"):
+                continue  # allOf holds constraints on fields together (a non-empty then), not fields
             if key in ("properties", "$defs"):
                 for name, sub in value.items():
                     yield from _subschemas(sub, (*parts, key, name))
@@ -93,6 +96,19 @@ def test_every_example_is_valid(path: Path) -> None:
     assert not invalid, f"{path.name}: examples the schema rejects:\n" + "\n".join(invalid)
 
 
+def schema_for(path: Path) -> Path:
+    """The schema in schemas/ for a catalogue file: the one its first lines name, else the one
+    for its place (services/, rules/pipeline.yaml, rules/domain.yaml, rules/)."""
+    named = _schema_of(path) if path.is_file() else None
+    if named is not None:
+        return ROOT / "schemas" / named.name
+    if path.parent.name == "services":
+        return ROOT / "schemas" / "service.schema.json"
+    return ROOT / "schemas" / {"pipeline.yaml": "pipeline.schema.json",
+                               "domain.yaml": "domain.schema.json"}.get(path.name,
+                                                                        "rules.schema.json")
+
+
 def _schema_of(path: Path) -> Path | None:
     """The schema file named by the modeline within the first 3 lines of ``path``, if any."""
     for line in path.read_text(encoding="utf-8").splitlines()[:3]:
@@ -126,4 +142,64 @@ def test_yaml_file_is_valid_against_its_schema(path: Path) -> None:
 
 def test_yaml_files_are_found() -> None:
     folders = {p.parent.name for p in YAML_FILES}
-    assert folders == {"services", "rules", "examples"}
+    assert folders == {"services", "rules", "examples", "scenarios"}
+
+
+# --------------------------------------------------------------------------- what editors catch
+
+BROKEN = sorted((ROOT / "tests" / "broken").glob("*.yaml"))
+# Broken catalogues JSON Schema cannot describe, and why; the schemas catch every other one.
+SCHEMA_BLIND = {
+    "ana001-contradictory-defaults": "the analysis of the rules together",
+    "ana002-approval-contradiction": "the analysis of the rules together",
+    "ana003-rejects-a-default": "the analysis of the rules together",
+    "ana004-missing-scenario": "the analysis of the rules together",
+    "ana005-unreachable-rule": "the analysis of the rules together",
+    "ana006-steps-always-rejected": "the analysis of the rules together",
+    "ana007-fact-no-request-carries": "the analysis of the rules together",
+    "cat001-not-a-catalogue": "a folder missing: no file to check",
+    "cat003-required-file-missing": "a file missing: no file to check",
+    "cat010-service-declared-twice": "an id unique across files",
+    "cat011-variant-declared-twice": "an id unique within a list of mappings",
+    "cat015-bundle-cycle": "a cycle between files",
+    "cat020-duplicate-rule-id": "an id unique across files",
+    "cat030-domain-fact-twice": "an id unique within a list of mappings",
+    "cat031-phase-twice": "an id unique within a list of mappings",
+    "cat040-uncited-domain-fact": "a fact cited by no file",
+    "yaml005-merge-key": "YAML merges the keys before a schema sees them",
+    "yaml006-octal-number": "YAML reads 012 as a number (10 in YAML 1.1, 12 in 1.2) that fits",
+}
+
+
+def edited_files(case: Path, root: Path) -> list[Path]:
+    """The catalogue files a broken case writes, once its edits are applied to ``root``."""
+    from test_broken_catalogues import apply
+
+    for folder in ("services", "rules"):
+        shutil.copytree(ROOT / folder, root / folder)
+    edits = yaml.safe_load(case.read_text(encoding="utf-8"))["edits"]
+    for edit in edits:
+        apply(edit, root)
+    return sorted({root / e["file"] for e in edits
+                   if (root / e["file"]).is_file() and e["file"].endswith(".yaml")})
+
+
+def schema_catches(files: list[Path]) -> bool:
+    """Whether a schema (or YAML itself) rejects any of ``files``, read as check-jsonschema
+    reads them (ruamel.yaml, YAML 1.2, duplicate keys refused)."""
+    for path in files:
+        try:
+            data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        except (YAMLError, UnicodeDecodeError, RecursionError):
+            return True
+        if any(_validator(_load(schema_for(path)), "").iter_errors(data)):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[p.stem for p in BROKEN])
+def test_the_schemas_catch_every_broken_catalogue_they_can_describe(case: Path,
+                                                                    tmp_path: Path) -> None:
+    caught = schema_catches(edited_files(case, tmp_path))
+    assert caught == (case.stem not in SCHEMA_BLIND), (
+        f"{case.stem}: {'caught' if caught else 'not caught'} by the schemas")

@@ -337,6 +337,7 @@ def test_recursive_alias_in_catalogue_is_a_catalogue_error(catalogue_copy: Path)
     assert result.exit_code == 1, result.output
     line = line_of(scanner.read_bytes(), "loop: &loop")
     assert parse_report(result.stdout, "json") == [
+        ("catalogue/services/scanner.yaml", 0, "CAT004", "note"),  # left out of cross-file checks
         ("catalogue/services/scanner.yaml", line, "YAML004", "error")]
 
 

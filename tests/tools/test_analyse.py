@@ -171,6 +171,6 @@ def test_committed_schemas_are_current() -> None:
     from engine.render.plan import to_json
     from engine.tools.schema import generate
 
-    stale = [name for name, schema in generate().items()
+    stale = [name for name, schema in generate(load_catalogue(ROOT)).items()
              if (ROOT / "schemas" / name).read_text(encoding="utf-8") != to_json(schema)]
     assert not stale, f"run `collab schema`: stale {stale}"
