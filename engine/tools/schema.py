@@ -17,11 +17,11 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from engine.catalogue.catalogue import Catalogue
-from engine.catalogue.values import value_domain
 from engine.catalogue.facts import FACTS, SETTING_PREFIX
 from engine.catalogue.pipeline import Domain, Pipeline
 from engine.catalogue.rule import Compare, RuleFile
 from engine.catalogue.service import Service
+from engine.catalogue.values import value_domain
 from engine.plan.model import Plan
 from engine.request.model import Request
 from engine.tools.cases import Case

@@ -63,14 +63,13 @@ def _choices(catalogue: Catalogue, path: str) -> tuple[tuple[str, str, str], ...
     return None
 
 
-@lru_cache(maxsize=1)
-def _request_schema() -> dict[str, Any]:
-    return generate()["request.schema.json"]
+def _request_schema(catalogue: Catalogue) -> dict[str, Any]:
+    return generate(catalogue)["request.schema.json"]
 
 
 @lru_cache(maxsize=4)  # per catalogue (compared by identity): the page asks on every visit
 def form_fields(catalogue: Catalogue) -> tuple[Field, ...]:
-    schema = _request_schema()
+    schema = _request_schema(catalogue)
     fields: list[Field] = []
 
     def walk(node: dict[str, Any], prefix: str, depth: int) -> None:
