@@ -134,12 +134,14 @@ CODES: dict[str, CodeInfo] = {
     "ANA007": CodeInfo("A rule reads a fact no request carries (warning).",
                        "rules/40-activation.yaml:60:5: [warning] rule 'x' reads settings.time_registration, which no request carries (ANA007)"),
     "ANA008": CodeInfo("Facts no rule reads (a note: never fails a run).",
-                       "rules/: [note] facts no rule reads: agency.name (ANA008)"),
+                       "rules/pipeline.yaml:1:1: [note] facts no rule reads: agency.name (ANA008)"),
     # test cases
     "CASE001": CodeInfo("A scenario test case file does not have the right shape.",
                         "tests/scenarios/x.yaml:2:1: [error] unknown field 'expected' (CASE001)"),
     "CASE002": CodeInfo("`collab test` found no case files where it was pointed.",
                         "tests/none: [error] no test cases found (CASE002)"),
+    "CASE003": CodeInfo("A test case's `request_file` lies outside the case's folder, the catalogue's and the working directory.",
+                        "tests/scenarios/x.yaml:2:15: [error] request_file '../../../etc/passwd' is outside the case's folder, the catalogue's and the working directory (CASE003)"),
     # diff and batch
     "GIT001": CodeInfo("`collab diff --old` names neither a folder nor a git revision.",
                        "HEAD~99: [error] neither a folder nor a git revision of . (GIT001)"),
@@ -167,5 +169,6 @@ def codes_page() -> str:
              "| code | meaning | example |", "|---|---|---|"]
     for code, info in CODES.items():
         example = info.example.replace("|", "\\|")
-        lines.append(f"| {code} | {info.meaning} | `{example}` |")
+        # the anchor is what SARIF's helpUri links to (engine/render/diagnostics.py)
+        lines.append(f'| <a id="{code.lower()}"></a>{code} | {info.meaning} | `{example}` |')
     return "\n".join(lines) + "\n"

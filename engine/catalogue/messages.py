@@ -68,7 +68,9 @@ def _describe(error: Any, loc: PathKey) -> tuple[str, str]:
     if kind == "value_error":
         return f"{field}: {msg.removeprefix('Value error, ')}", ""
     if kind in ("model_type", "dict_type") and not loc:
-        return (f"the file must hold one mapping (key: value lines), not {_kind_of(given)}",
+        # a file that is only text (a key, a password file) is not quoted at all
+        shown = "text" if isinstance(given, str) else _kind_of(given)
+        return (f"the file must hold one mapping (key: value lines), not {shown}",
                 "write the fields at the top level, not as a list item")
     if kind in ("model_type", "dict_type"):
         return (f"{field} must be a mapping (key: value lines), not {_kind_of(given)}",
@@ -113,8 +115,15 @@ def _kind_of(value: object) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return f"the text {_first_line(value)!r}"
     return repr(value)
+
+
+def _first_line(text: str, limit: int = 60) -> str:
+    """At most a line of a value: a long or multi-line value is not echoed whole into a
+    terminal or a CI report."""
+    line = text.split("\n", 1)[0]
+    return line if len(line) <= limit and line == text else line[:limit] + "..."
 
 
 def validate_model(model: type[M], document: Document,

@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.facts import FactSpec
+from engine.render.escape import visible
 from engine.render.plan import to_json
 
 
 def services_text(catalogue: Catalogue) -> str:
+    """The services for a person, the catalogue's texts shown escaped (``visible``)."""
     lines = []
     for service in catalogue.services.values():
         lines.append(f"{service.name} ({service.id})  [{', '.join(service.source)}]")
@@ -19,7 +21,7 @@ def services_text(catalogue: Catalogue) -> str:
             agency = "  (the agency's own variant)" if v.id == service.agency_variant else ""
             lines.append(f"  - {v.name} ({v.id}): {paying}; payers: {', '.join(v.invoice_recipients)};"
                          f" periods: {', '.join(map(str, v.agreement_periods))} months{agency}")
-    return "".join(line + "\n" for line in lines)
+    return "".join(visible(line) + "\n" for line in lines)
 
 
 def services_json(catalogue: Catalogue) -> str:
@@ -30,8 +32,8 @@ def services_json(catalogue: Catalogue) -> str:
 def facts_text(facts: list[FactSpec]) -> str:
     width = max(len(spec.name) for spec in facts) + 2
     return "".join(
-        f"{spec.name:<{width}}{spec.type.__name__:<5} {spec.description}"
-        + (" Rules may set it." if spec.settable else "") + "\n" for spec in facts)
+        visible(f"{spec.name:<{width}}{spec.type.__name__:<5} {spec.description}"
+                + (" Rules may set it." if spec.settable else "")) + "\n" for spec in facts)
 
 
 def facts_json(facts: list[FactSpec]) -> str:

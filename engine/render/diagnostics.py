@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from engine.codes import CODES
 from engine.errors import Diagnostic, Severity
+from engine.render.escape import github_data, github_property, uri, visible
 from engine.render.plan import to_json
 from engine.tools.validate import ValidationReport
 
+# The project's address, as in the schemas' $id (engine/tools/schema.py): SARIF wants absolute
+# URIs for the tool and for each code's documentation. Replace both when it is published.
+PROJECT_URL = "https://collab-engine.invalid/"
+CODES_PAGE = "docs/catalogue/error-codes.md"  # each code has an anchor there: its id, lower case
+
+
+def diagnostic_text(diagnostic: Diagnostic) -> str:
+    """``file:line:column: [severity] message (CODE)`` and its hint, each value one line of
+    plain text (a newline or an ANSI sequence in a file name or a quoted value is shown
+    escaped)."""
+    return dataclasses.replace(diagnostic, file=visible(diagnostic.file),
+                               message=visible(diagnostic.message),
+                               hint=visible(diagnostic.hint)).render()
+
 
 def diagnostics_text(diagnostics: list[Diagnostic]) -> str:
-    return "".join(d.render() + "\n" for d in diagnostics)
+    return "".join(diagnostic_text(d) + "\n" for d in diagnostics)
 
 
 def _with_hint(d: Diagnostic) -> str:
@@ -35,20 +53,36 @@ def diagnostics_json(diagnostics: list[Diagnostic], strict: bool = False) -> str
     })
 
 
-def diagnostics_sarif(diagnostics: list[Diagnostic]) -> str:
-    """SARIF 2.1.0, for code-scanning dashboards."""
-    from engine.codes import CODES
+def _version() -> str:
+    try:
+        return version("collab-engine")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
 
-    used = sorted({d.code for d in diagnostics})
-    level = {"error": "error", "warning": "warning", "note": "note"}
+
+def help_uri(code: str) -> str:
+    return f"{PROJECT_URL}{CODES_PAGE}#{code.lower()}"
+
+
+def diagnostics_sarif(diagnostics: list[Diagnostic]) -> str:
+    """SARIF 2.1.0 as GitHub code scanning reads it: the tool with every code it can report
+    (its meaning and a link to its documentation), and each finding at its file and line."""
+    codes = list(CODES) + sorted({d.code for d in diagnostics} - set(CODES))
+    index = {code: number for number, code in enumerate(codes)}
+    rules = []
+    for code in codes:
+        meaning = CODES[code].meaning if code in CODES else code
+        rules.append({"id": code, "shortDescription": {"text": meaning},
+                      "fullDescription": {"text": meaning}, "helpUri": help_uri(code)})
     results = []
     for d in diagnostics:
-        location: dict[str, Any] = {"artifactLocation": {"uri": d.file}}
+        location: dict[str, Any] = {"artifactLocation": {"uri": uri(d.file)}}
         if d.line:
             location["region"] = {"startLine": d.line, "startColumn": d.column or 1}
         results.append({
             "ruleId": d.code,
-            "level": level[d.severity.value],
+            "ruleIndex": index[d.code],
+            "level": d.severity.value,  # error, warning and note are SARIF's words too
             "message": {"text": _with_hint(d)},
             "locations": [{"physicalLocation": location}],
         })
@@ -56,25 +90,25 @@ def diagnostics_sarif(diagnostics: list[Diagnostic]) -> str:
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "collab",
-                "rules": [{"id": code, "shortDescription": {
-                    "text": CODES[code].meaning if code in CODES else code}} for code in used],
-            }},
+            "tool": {"driver": {"name": "collab", "version": _version(),
+                                "informationUri": PROJECT_URL, "rules": rules}},
+            "columnKind": "unicodeCodePoints",  # PyYAML counts columns in characters
             "results": results,
         }],
     })
 
 
 def diagnostics_github(diagnostics: list[Diagnostic]) -> str:
-    """GitHub Actions workflow commands: annotations on the pull request's lines."""
+    """GitHub Actions workflow commands: annotations on the pull request's lines.
+
+    Every value is escaped, so a file name or a message cannot end the command early, add
+    properties or start another command (``::stop-commands::``)."""
     lines = []
     for d in diagnostics:
-        message = _with_hint(d)
-        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         level = "notice" if d.severity.value == "note" else d.severity.value
-        lines.append(f"::{level} file={d.file},line={d.line or 1},col={d.column or 1},"
-                     f"title={d.code}::{message}")
+        lines.append(f"::{level} file={github_property(d.file)},line={d.line or 1},"
+                     f"col={d.column or 1},title={github_property(d.code)}::"
+                     f"{github_data(_with_hint(d))}")
     return "".join(line + "\n" for line in lines)
 
 

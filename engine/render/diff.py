@@ -5,23 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine.render.escape import visible
 from engine.render.plan import to_json
 from engine.tools.diff import DiffReport
 
 
 def report_text(report: DiffReport, limit: int = 10) -> str:
+    """The report for a person; every value (request names, texts, reasons) shown escaped."""
+    v = visible
     lines = [f"{len(report.changed)} of {report.compared} request(s) get a different plan "
-             f"({report.old_name} -> {report.new_name})"]
+             f"({v(report.old_name)} -> {v(report.new_name)})"]
     for change, names in report.groups.items():
         lines.append("")
-        lines.append(f"{change}  [{len(names)} request(s)]")
-        lines += [f"    {name}" for name in names[:limit]]
+        lines.append(f"{v(change)}  [{len(names)} request(s)]")
+        lines += [f"    {v(name)}" for name in names[:limit]]
         if len(names) > limit:
             lines.append(f"    ... and {len(names) - limit} more (--format json lists all)")
     if report.invalid:
         lines.append("")
         lines.append(f"{len(report.invalid)} request(s) are invalid under both catalogues:")
-        lines += [f"    {name}: {why}" for name, why in report.invalid[:limit]]
+        lines += [f"    {v(name)}: {v(why)}" for name, why in report.invalid[:limit]]
     return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from engine.catalogue.rule import Rule
 from engine.evaluation.operators import Check
 from engine.plan.model import OUTCOME_WORDS
+from engine.render.escape import visible
 from engine.render.plan import to_json
 from engine.tools.explain import Explanation
 
@@ -37,29 +38,32 @@ def _effects(rule: Rule) -> list[str]:
 
 
 def explanation_text(explanation: Explanation) -> str:
+    """The explanation for a person; every value shown escaped, as in a plan's text."""
     everything = explanation.show_all
     evaluation = explanation.evaluation
     plan = evaluation.plan
-    what = f"{plan.variant.name} ({plan.service.name})" if plan.variant else plan.service.name
-    lines = [f"Explain: {plan.operation.replace('_', ' ')} {what} for {plan.customer}",
+    v = visible
+    what = (f"{v(plan.variant.name)} ({v(plan.service.name)})" if plan.variant
+            else v(plan.service.name))
+    lines = [f"Explain: {v(plan.operation.replace('_', ' '))} {what} for {v(plan.customer)}",
              f"Outcome: {OUTCOME_WORDS[plan.outcome]}", ""]
     for number, stage in enumerate(explanation.stages, start=1):
         shown = [v for v in stage.verdicts if v.considered or everything]
         skipped = len(stage.verdicts) - len(shown)
-        header = f"Stage {number}: {stage.stage} ({len(shown)} rule(s) considered"
+        header = f"Stage {number}: {v(stage.stage)} ({len(shown)} rule(s) considered"
         header += f"; {skipped} for other operations or services skipped)" if skipped else ")"
         lines.append(header)
         for verdict in shown:
             placed = verdict.placed
             mark = "MATCHED" if verdict.matched else "no     "
-            lines.append(f"  {mark}  {placed.rule.id}  ({placed.file}:{placed.line})")
+            lines.append(f"  {mark}  {v(placed.rule.id)}  ({v(placed.file)}:{placed.line})")
             if verdict.matched:
-                lines += [f"             -> {effect}" for effect in _effects(placed.rule)]
+                lines += [f"             -> {v(effect)}" for effect in _effects(placed.rule)]
             else:
-                lines += [f"             {_failure(check)}" for check in verdict.failed]
+                lines += [f"             {v(_failure(check))}" for check in verdict.failed]
         for decision in stage.decisions:
-            lines.append(f"  decided: {decision.fact} = {decision.value} (by {decision.rule}), "
-                         "seen by the stages after")
+            lines.append(f"  decided: {v(decision.fact)} = {v(decision.value)} "
+                         f"(by {v(decision.rule)}), seen by the stages after")
         lines.append("")
     if plan.steps:
         phases = [p.id for p in evaluation.catalogue.pipeline.phases]
@@ -68,10 +72,11 @@ def explanation_text(explanation: Explanation) -> str:
         for step in plan.steps:
             placed = by_id[step.rule]
             lines.append(f"  {step.number:>2}. phase {phases.index(step.phase) + 1} "
-                         f"({step.phase}), rule #{placed.order + 1} {step.rule}: "
-                         f"{step.actor} - {step.text}")
+                         f"({v(step.phase)}), rule #{placed.order + 1} {v(step.rule)}: "
+                         f"{v(step.actor)} - {v(step.text)}")
     for rejection in plan.rejections:
-        lines.append(f"Rejected by {rejection.rule}: {rejection.code}: {rejection.message}")
+        lines.append(f"Rejected by {v(rejection.rule)}: {v(rejection.code)}: "
+                     f"{v(rejection.message)}")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

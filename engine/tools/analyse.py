@@ -25,6 +25,7 @@ from typing import Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.facts import FACTS, SETTING_PREFIX
+from engine.catalogue.messages import PIPELINE_FILE
 from engine.catalogue.rule import PLACEHOLDER, FromFact
 from engine.errors import DecisionConflictError, Diagnostic, Severity, display_path
 from engine.evaluation.compile import CompiledCatalogue, compile_catalogue, may_match
@@ -306,7 +307,9 @@ def _unread_facts(catalogue: Catalogue, read: set[str]) -> list[Diagnostic]:
     unread = [n for n in names if n not in read]
     if not unread:
         return []
-    return [Diagnostic(display_path(catalogue.root / "rules") + "/", 0, 0, "ANA008",
+    # about the catalogue as a whole: at the pipeline's first line, a place every catalogue
+    # has (code scanning cannot show a finding on a folder)
+    return [Diagnostic(display_path(catalogue.root / "rules" / PIPELINE_FILE), 1, 1, "ANA008",
                        f"facts no rule reads: {', '.join(unread)}",
                        "nothing to do unless a rule should use them", Severity.NOTE)]
 

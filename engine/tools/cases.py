@@ -93,11 +93,28 @@ def load_case(path: Path) -> tuple[Case, Document]:
 def case_request(case: Case, document: Document, catalogue: Catalogue) -> Request:
     """The case's request, from its file or inline (with the case file's line numbers)."""
     if case.request_file is not None:
-        return request_from_document(load_document(document.path.parent / case.request_file),
-                                     catalogue)
+        return request_from_document(load_document(request_path(case.request_file, document,
+                                                                catalogue)), catalogue)
     inline = {key[1:]: place for key, place in document.positions.items()
               if key[:1] == ("request",)}
     return request_from_document(Document(document.path, case.request, inline), catalogue)
+
+
+def request_path(name: str, document: Document, catalogue: Catalogue) -> Path:
+    """The file ``request_file`` names, which must lie (links followed) in the case's folder,
+    the catalogue's or the working directory (cases run against a catalogue copy still
+    reach the project's examples/): a case cannot make `collab test` read, and quote in its
+    errors, a file elsewhere on the machine (`../../../home/me/.ssh/id_rsa`)."""
+    path = document.path.parent / name
+    resolved = path.resolve()
+    folders = (document.path.parent.resolve(), catalogue.root.resolve(), Path.cwd().resolve())
+    if not any(resolved.is_relative_to(folder) for folder in folders):
+        raise InputError([document.diagnostic(
+            ("request_file",), "CASE003",
+            f"request_file {name!r} is outside the case's folder, the catalogue's and the "
+            "working directory", "keep request files beside the case or in the project "
+            "(e.g. its examples/)")])
+    return path
 
 
 def actual(plan: Plan) -> dict[str, Any]:

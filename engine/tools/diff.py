@@ -149,7 +149,11 @@ def catalogue_at_revision(revision: str, folder: Path, into: Path) -> Path:
     top = Path(git("rev-parse", "--show-toplevel").decode().strip())
     relative = folder.resolve().relative_to(top.resolve())
     parts = [str(relative / name) if str(relative) != "." else name for name in ("rules", "services")]
-    archive = git("archive", "--format=tar", revision, "--", *parts)
+    # The revision is resolved to a commit id first, after --end-of-options, so that a value
+    # such as `--output=FILE` is a (missing) revision, never an option of git.
+    commit = git("rev-parse", "--verify", "--quiet", "--end-of-options",
+                 f"{revision}^{{commit}}").decode().strip()
+    archive = git("archive", "--format=tar", commit, "--", *parts)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into / relative
