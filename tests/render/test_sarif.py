@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import cli
 from engine.codes import CODES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
