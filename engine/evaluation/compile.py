@@ -14,6 +14,8 @@ read: durable-rules' cost grows with both (measured in benchmarks/).
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,8 @@ class Partition:
     conditions: dict[str, dict[str, Any]]  # rule id -> durable-rules condition
     predicates: tuple[tuple[str, Predicate], ...]  # rule id -> the same condition in Python
     facts: frozenset[str]  # every fact these rules read: all a request needs to carry
+    read: tuple[str, ...]  # the same, sorted
+    members: tuple[PlacedRule, ...]  # the rules, in catalogue order
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,13 +47,27 @@ class CompiledStage:
     catalogue: Catalogue
     _partitions: dict[tuple[str, str], Partition] = field(default_factory=dict, repr=False)
     _by_rules: dict[tuple[str, ...], Partition] = field(default_factory=dict, repr=False)
+    _index: dict[tuple[Scalar | None, Scalar | None], list[PlacedRule]] = field(
+        default_factory=dict, repr=False)
+
+    def _members(self, operation: str, service: str) -> tuple[PlacedRule, ...]:
+        """The rules may_match admits, from an index of the stage's rules by the operations
+        and services they name (None: any), built on first use."""
+        if not self._index:
+            self._index[None, None] = []  # built: never empty again
+            for placed in self.catalogue.stage_rules(self.stage):
+                for key in itertools.product(_named(placed.rule.when, "operation"),
+                                             _named(placed.rule.when, "service.id")):
+                    self._index.setdefault(key, []).append(placed)
+        found = (self._index.get(key, []) for key in
+                 ((operation, service), (operation, None), (None, service), (None, None)))
+        return tuple(heapq.merge(*found, key=lambda placed: placed.order))
 
     def partition(self, operation: str, service: str) -> Partition:
         """The rules of this stage that can match a request of ``operation`` and ``service``."""
         found = self._partitions.get((operation, service))
         if found is None:
-            members = tuple(p for p in self.catalogue.stage_rules(self.stage)
-                            if may_match(p.rule.when, operation, service))
+            members = self._members(operation, service)
             key = tuple(p.rule.id for p in members)
             found = self._by_rules.get(key) or _partition(self.catalogue, self.stage, members)
             self._by_rules[key] = self._partitions[(operation, service)] = found
@@ -112,6 +130,16 @@ def _admits(when: When, fact: str, value: str) -> bool:
     return True
 
 
+def _named(when: When, fact: str) -> tuple[Scalar | None, ...]:
+    """The values ``when`` requires of ``fact`` (as _admits reads it), or (None,): any."""
+    test = when.tests.get(fact)
+    if isinstance(test, str):
+        return (test,)
+    if isinstance(test, list):
+        return tuple(dict.fromkeys(test))
+    return (None,)
+
+
 def may_match(when: When, operation: str, service: str | None = None) -> bool:
     """False when ``when`` requires another operation (or service): an index, so that most
     rules are skipped without testing them."""
@@ -126,10 +154,13 @@ def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
 
 def _partition(catalogue: Catalogue, stage: str, members: tuple[PlacedRule, ...]) -> Partition:
     rule_ids = "\0".join(p.rule.id for p in members)
+    read: set[str] = set().union(*(facts_read(p.rule.when) for p in members))
     name = hashlib.sha256(rule_ids.encode()).hexdigest()[:12]
     return Partition(
         ruleset=f"{stage}-{name}-{catalogue.digest[:16]}",
         conditions={p.rule.id: {"$and": [ANCHOR, *condition(p.rule.when)]} for p in members},
         predicates=tuple((p.rule.id, predicate(p.rule.when)) for p in members),
-        facts=frozenset().union(*(facts_read(p.rule.when) for p in members)),
+        facts=frozenset(read),
+        read=tuple(sorted(read)),
+        members=members,
     )

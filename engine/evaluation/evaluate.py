@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -38,7 +39,7 @@ def _fill(text: str, facts: dict[str, Any]) -> str:
     return PLACEHOLDER.sub(value, text)
 
 
-Matcher = Callable[[CompiledCatalogue, CompiledStage, dict[str, Any]], set[str]]
+Matcher = Callable[[CompiledCatalogue, CompiledStage, dict[str, Any]], AbstractSet[str]]
 
 
 def python_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
@@ -102,7 +103,8 @@ def trace(compiled: CompiledCatalogue, request: Request,
     facts = with_decisions(catalogue, request, base, decided)
     for stage in compiled.stages:
         fired = match(compiled, stage, facts)
-        stage_matched = [p for p in catalogue.stage_rules(stage.stage) if p.rule.id in fired]
+        members = stage.partition(facts["operation"], facts["service.id"]).members
+        stage_matched = [p for p in members if p.rule.id in fired]
         stages.append(StageTrace(stage.stage, facts, tuple(stage_matched)))
         for placed in stage_matched:
             for fact, value in placed.rule.then.set.items():

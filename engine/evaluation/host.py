@@ -1,26 +1,35 @@
 """The durable-rules host: which rules of a compiled stage match a request's facts.
 
-durable-rules decides which rules match; the catalogue says what a matching rule does. Stages
-run in pipeline order, and what one stage decides (the scenario, defaults) is part of the
-facts of the next. durable-rules 2.0.28 is unmaintained and keeps global state in its C core,
-so it is used with care (see ../shared/durable-rules.md):
+durable-rules decides which rules match; the catalogue says what a matching rule does. Its C
+core, the extension module `durable_rules_engine`, is called directly: its Python wrapper
+(durable/engine.py) ran a Python closure per firing, turned the session state and each
+message to and from JSON, and started two timer threads per Host that never stop (about 3% of
+a core while idle) for timers and queued messages, which nothing here uses. Here a firing
+costs one call returning the rule's name (benchmarks/README.md has the profiles). durable-rules
+2.0.28 is unmaintained and keeps global state in its C core, so it is used with care (see
+../shared/durable-rules.md):
 
-- one Host per process, rulesets registered once per catalogue content (on first use) and
-  then reused;
+- rulesets are registered once per catalogue content (on first use), then reused;
 - every evaluation gets a fresh session id and deletes its state afterwards, so no
   evaluation sees another's facts;
 - calls are serialised with a lock (the C core takes none);
-- exceptions inside actions are swallowed by durable-rules, so the state is checked for them;
-- durable-rules' firing order is not guaranteed, so the plan is ordered from the catalogue;
-- deleting a session whose fact no rule matched (MessageNotHandledException) crashes the
-  process with a segmentation fault (measured here), so every ruleset has a catch-all
-  sentinel rule and every fact is handled.
+- every rule is anchored on an equality, and a sentinel rule matches every fact: deleting a
+  session whose fact no rule matched crashes the process;
+- no ruleset exceeds the C core's fixed limits (engine.evaluation.limits splits a partition
+  into several rulesets); a session whose assert failed anyway is left undeleted (deleting it
+  aborts the process) and the failure is an internal error;
+- rules are registered under their index in the partition ("0", "1", ...), so a firing's
+  rule is read from the head of its message without decoding the rest.
+
+What the engine answered is remembered per partition and typed projection of exactly the facts
+its rules read (a bounded table of fired rule ids; failures are not remembered): a request
+whose stage facts were seen before costs a dictionary look-up.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
+import json
 import signal
 import threading
 from collections.abc import Iterator
@@ -28,20 +37,22 @@ from contextlib import contextmanager
 from typing import Any
 
 from engine.errors import Diagnostic, EngineError
+from engine.evaluation import limits
 from engine.evaluation.compile import ANCHOR, CompiledCatalogue, CompiledStage, Partition
 from engine.request.facts import nest
 
-_SENTINEL = "__every_request__"  # not a valid rule id, so it cannot clash with one
+_SENTINEL = "s"  # not an index, so it cannot clash with a rule
+_ABSENT = object()
+MEMO_SIZE = 50_000  # answers remembered; the oldest goes first
 
 
 class _DeferredInterrupts:
-    """Ctrl-C during a durable-rules call, raised once the call is over.
+    """Ctrl-C during a durable-rules evaluation, raised once it is over.
 
-    Raised inside durable-rules' action dispatch, a KeyboardInterrupt is caught there and
-    comes out as an ordinary error (a failed plan, and a batch going on). So while the main
-    thread is inside a call, SIGINT only takes note, and KeyboardInterrupt is raised after
-    the session is deleted. Outside calls Ctrl-C acts as always. The handler is installed
-    once, and only over Python's default one.
+    A KeyboardInterrupt between two calls into the C core would leave a session behind, so
+    while the main thread is inside an evaluation SIGINT only takes note, and
+    KeyboardInterrupt is raised after the session is deleted. Outside, Ctrl-C acts as always.
+    The handler is installed once, and only over Python's default one.
     """
 
     def __init__(self) -> None:
@@ -71,60 +82,114 @@ class _DeferredInterrupts:
             raise KeyboardInterrupt
 
 
+def _bug(message: str) -> EngineError:
+    return EngineError([Diagnostic("<engine>", 0, 0, "ENG001", message,
+                                   "this is a bug: please report it")])
+
+
+def _core() -> Any:
+    """durable-rules' C extension, or an error that says how to install it."""
+    try:
+        import durable_rules_engine  # type: ignore[import-not-found]
+    except ImportError as error:
+        raise EngineError([Diagnostic(
+            "<engine>", 0, 0, "ENG004", f"the rules engine durable-rules cannot be loaded: {error}",
+            "it is compiled from C source when installed: with a C compiler and the Python "
+            "headers there, reinstall it: CPPFLAGS='-DPyEval_CallObject=PyObject_CallObject' "
+            ".venv/bin/pip install --no-cache-dir --force-reinstall durable-rules==2.0.28 "
+            "(README.md: set-up)")]) from None
+    return durable_rules_engine
+
+
+Rulesets = tuple[tuple[int, tuple[str, ...]], ...]  # (C core handle, its rules by index)
+
+
 class _RulesHost:
-    """The process's one durable-rules Host and the rulesets registered in it."""
+    """The process's rulesets in durable-rules' C core, and what they answered."""
 
     def __init__(self) -> None:
-        from durable.engine import Host  # imported late: it starts timer threads
-
-        self._host = Host()
+        self._core = _core()
         self._interrupts = _DeferredInterrupts()
         self._lock = threading.Lock()
-        self._registered: set[str] = set()
-        self._fired: dict[str, list[str]] = {}
+        self._rulesets: dict[str, Rulesets] = {}
         self._sids = itertools.count(1)
+        self._memo: dict[tuple[Any, ...], frozenset[str]] = {}
+        self.open_sessions = 0  # sessions asserted and not yet deleted (tests check it is 0)
 
-    def _action(self, rule_id: str) -> Any:
-        def record(closure: Any) -> None:
-            self._fired[str(closure.s.sid)].append(rule_id)
-
-        return record
-
-    def _register(self, partition: Partition) -> None:
-        """Register ``partition``'s ruleset on first use; the caller holds the lock."""
-        definition = {
-            rule_id: {"all": [{"m": copy.deepcopy(cond)}], "run": self._action(rule_id)}
-            for rule_id, cond in partition.conditions.items()
-        }
-        definition[_SENTINEL] = {"all": [{"m": dict(ANCHOR)}], "run": self._action(_SENTINEL)}
-        self._host.set_rulesets({partition.ruleset: definition})
-        self._registered.add(partition.ruleset)
-
-    def matching_rules(self, partition: Partition, facts: dict[str, Any]) -> set[str]:
-        """Ids of the rules of ``partition`` whose conditions hold for ``facts`` (nested)."""
-        with self._lock, self._interrupts.deferred():
-            if partition.ruleset not in self._registered:
-                self._register(partition)
-            sid = str(next(self._sids))
-            self._fired[sid] = []
+    def _register(self, partition: Partition) -> Rulesets:
+        """One ruleset per group of ``partition``'s rules within the C core's limits; the
+        caller holds the lock."""
+        registered = []
+        for number, group in enumerate(limits.groups(partition.conditions)):
+            definition: dict[str, Any] = {
+                str(index): {"all": [{"m": partition.conditions[rule_id]}]}
+                for index, rule_id in enumerate(group)}
+            definition[_SENTINEL] = {"all": [{"m": ANCHOR}]}
             try:
-                self._host.assert_fact(partition.ruleset, {**facts, "sid": sid, **ANCHOR})
-                state = self._host.get_state(partition.ruleset, sid)
-                if "exception" in state:
-                    raise EngineError([Diagnostic("<engine>", 0, 0, "ENG001",
-                                                  f"a rule action failed: {state['exception']}",
-                                                  "this is a bug: please report it")])
-                return set(self._fired[sid]) - {_SENTINEL}
-            finally:
-                self._host.delete_state(partition.ruleset, sid)
-                del self._fired[sid]
+                handle = self._core.create_ruleset(f"{partition.ruleset}/{number}",
+                                                   json.dumps(definition))
+            except self._core.error as error:
+                raise _bug(f"durable-rules refused a ruleset: {error}") from None
+            registered.append((handle, tuple(group)))
+        self._rulesets[partition.ruleset] = rulesets = tuple(registered)
+        return rulesets
+
+    def _fired(self, handle: int, rule_ids: tuple[str, ...], fact: str, sid: str) -> list[str]:
+        core = self._core
+        try:
+            result = core.assert_fact(handle, fact)
+        except core.error as error:  # its session is half-written: deleting it aborts
+            raise _bug(f"durable-rules failed on a request: {error}") from None
+        if result[0] != 0:  # not handled: the sentinel always is
+            raise _bug(f"durable-rules did not handle a request (result {result[0]})")
+        self.open_sessions += 1
+        fired = []
+        try:
+            state = result[1]
+            started = core.start_action_for_state(handle, state)
+            message = started[1] if started else None
+            while message:
+                index = message[2:message.index('"', 2)]  # '{"<index>": ...'
+                if index != _SENTINEL:
+                    fired.append(rule_ids[int(index)])
+                message = core.complete_and_start_action(handle, state)
+        finally:
+            core.delete_state(handle, sid)
+            self.open_sessions -= 1
+        return fired
+
+    def matching_rules(self, partition: Partition, facts: dict[str, Any]) -> frozenset[str]:
+        """Ids of the rules of ``partition`` whose conditions hold for ``facts`` (flat)."""
+        key = (partition.ruleset, *((type(v), v) for v in
+                                    (facts.get(name, _ABSENT) for name in partition.read)))
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        read = nest({name: facts[name] for name in partition.read if name in facts})
+        fired: list[str] = []
+        with self._lock, self._interrupts.deferred():
+            rulesets = self._rulesets.get(partition.ruleset) or self._register(partition)
+            for handle, rule_ids in rulesets:
+                sid = str(next(self._sids))
+                fact = json.dumps({**read, "sid": sid, **ANCHOR}, ensure_ascii=False)
+                fired += self._fired(handle, rule_ids, fact, sid)
+            found = frozenset(fired)
+            if len(self._memo) >= MEMO_SIZE:
+                del self._memo[next(iter(self._memo))]
+            self._memo[key] = found
+        return found
+
+    def forget(self) -> None:
+        """Empty the table of answers (benchmarks: first-seen requests)."""
+        with self._lock:
+            self._memo.clear()
 
 
 _host: _RulesHost | None = None
 _host_lock = threading.Lock()
 
 
-def _rules_host() -> _RulesHost:
+def rules_host() -> _RulesHost:
     global _host
     with _host_lock:
         if _host is None:
@@ -133,16 +198,14 @@ def _rules_host() -> _RulesHost:
 
 
 def durable_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
-                    facts: dict[str, Any]) -> set[str]:
+                    facts: dict[str, Any]) -> frozenset[str]:
     """The rules engine's answer: which rules of ``stage`` match ``facts``.
 
     Only the rules that can match the request's operation and service are asked, with only
-    the facts they read (engine.compile: partitions); a stage without such rules is skipped.
+    the facts they read (engine.evaluation.compile: partitions); a stage without such rules
+    is skipped.
     """
     partition = stage.partition(facts["operation"], facts["service.id"])
     if not partition.conditions:
-        return set()
-    read = {name: value for name, value in facts.items() if name in partition.facts}
-    return _rules_host().matching_rules(partition, nest(read))
-
-
+        return frozenset()
+    return rules_host().matching_rules(partition, facts)
