@@ -90,6 +90,8 @@ CODES: dict[str, CodeInfo] = {
                        "rules/pipeline.yaml:20:9: [error] phase 'system' is listed twice (CAT031)"),
     "CAT040": CodeInfo("A domain fact is cited by nothing in the catalogue (warning).",
                        "rules/domain.yaml:120:5: [warning] domain fact D26 is cited by no service, rule or pipeline entry (CAT040)"),
+    "CAT050": CodeInfo("A rule is beyond what the rules engine (durable-rules) can run: too many lists, `in`s, `not_in`s or `any` alternatives in one rule.",
+                       "rules/80-extra.yaml:3:1: [error] rule 'big' is beyond what the rules engine can run: more than 14 lists, `in`s, `not_in`s and `any` alternatives in one rule (CAT050)"),
     # requests
     "REQ001": CodeInfo("The request does not have the right shape: an unknown or missing field, a wrong type or value.",
                        "request.yaml:3:1: [error] unknown field 'varaint' (REQ001)"),
@@ -112,10 +114,12 @@ CODES: dict[str, CodeInfo] = {
     "REQ018": CodeInfo("A subscription or collaboration is listed twice.",
                        "request.yaml:20:7: [error] two subscriptions of 'eekonomi' (REQ018)"),
     # the engine
-    "ENG001": CodeInfo("durable-rules failed inside a rule action: a bug.",
-                       "<engine>: [error] a rule action failed: ... (ENG001)"),
+    "ENG001": CodeInfo("durable-rules failed on a request or refused a ruleset: a bug.",
+                       "<engine>: [error] durable-rules failed on a request: Could not assert fact, error code: 303 (ENG001)"),
     "ENG002": CodeInfo("Two rules decided the same fact differently for this request.",
                        "rules/20-defaults.yaml: [error] rules 'a' and 'b' both decide invoice_recipient, as 'customer' and 'agency' (ENG002)"),
+    "ENG004": CodeInfo("The rules engine durable-rules is not installed or cannot be loaded (it is compiled from C source on install).",
+                       "<engine>: [error] the rules engine durable-rules cannot be loaded: ... undefined symbol: PyEval_CallObject (ENG004)"),
     # analysis
     "ENG003": CodeInfo("`collab batch`: evaluating one line failed unexpectedly (a bug); the run goes on.",
                        "requests.jsonl:12: [error] internal error: KeyError: 'x' (ENG003)"),

@@ -121,6 +121,11 @@ def condition(when: When) -> list[dict[str, Any]]:
     return terms
 
 
+def rule_condition(when: When) -> dict[str, Any]:
+    """The whole durable-rules condition of a rule: the anchor and ``when``."""
+    return {"$and": [ANCHOR, *condition(when)]}
+
+
 def _admits(when: When, fact: str, value: str) -> bool:
     test = when.tests.get(fact)
     if isinstance(test, str):
@@ -158,7 +163,7 @@ def _partition(catalogue: Catalogue, stage: str, members: tuple[PlacedRule, ...]
     name = hashlib.sha256(rule_ids.encode()).hexdigest()[:12]
     return Partition(
         ruleset=f"{stage}-{name}-{catalogue.digest[:16]}",
-        conditions={p.rule.id: {"$and": [ANCHOR, *condition(p.rule.when)]} for p in members},
+        conditions={p.rule.id: rule_condition(p.rule.when) for p in members},
         predicates=tuple((p.rule.id, predicate(p.rule.when)) for p in members),
         facts=frozenset(read),
         read=tuple(sorted(read)),

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from engine.errors import Diagnostic, EngineError
+from engine.errors import CatalogueError, Diagnostic, EngineError
 from engine.evaluation import limits
 from engine.evaluation.compile import ANCHOR, CompiledCatalogue, CompiledStage, Partition
 from engine.request.facts import nest
@@ -120,7 +120,12 @@ class _RulesHost:
         """One ruleset per group of ``partition``'s rules within the C core's limits; the
         caller holds the lock."""
         registered = []
-        for number, group in enumerate(limits.groups(partition.conditions)):
+        try:
+            grouped = limits.groups(partition.conditions)
+        except ValueError:  # a rule too big for any ruleset: `collab validate` reports it
+            raise CatalogueError([found for placed in partition.members
+                                  if (found := limits.beyond_limits(placed))]) from None
+        for number, group in enumerate(grouped):
             definition: dict[str, Any] = {
                 str(index): {"all": [{"m": partition.conditions[rule_id]}]}
                 for index, rule_id in enumerate(group)}

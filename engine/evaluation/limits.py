@@ -28,7 +28,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-SENTINEL: dict[str, Any] = {"kind": "request"}  # the rule every request matches (host.py)
+from engine.catalogue.catalogue import Catalogue, PlacedRule
+from engine.errors import Diagnostic
+from engine.evaluation.compile import ANCHOR, rule_condition
+
+SENTINEL = ANCHOR  # the condition of the rule every request matches (host.py)
 
 BETAS_PER_NODE = 255  # BETA_LIST_LENGTH 256: its search reads one slot past the end
 JOINS_PER_NODE = 127  # NEXT_LIST_LENGTH 128, the same way
@@ -130,6 +134,21 @@ def problem(conditions: Sequence[dict[str, Any]]) -> str | None:
 def rule_problem(condition: dict[str, Any]) -> str | None:
     """Why a rule of this condition fits in no ruleset, or None."""
     return problem([condition])
+
+
+def beyond_limits(placed: PlacedRule) -> Diagnostic | None:
+    """CAT050 for a rule that fits in no durable-rules ruleset."""
+    found = rule_problem(rule_condition(placed.rule.when))
+    if found is None:
+        return None
+    return Diagnostic(placed.file, placed.line, 1, "CAT050",
+                      f"rule '{placed.rule.id}' is beyond what the rules engine can run: {found}",
+                      "split it into several rules, e.g. one per `any` alternative")
+
+
+def check_limits(catalogue: Catalogue) -> list[Diagnostic]:
+    """Every rule of ``catalogue`` that durable-rules could not run (CAT050)."""
+    return [found for placed in catalogue.rules if (found := beyond_limits(placed))]
 
 
 def groups(conditions: dict[str, dict[str, Any]]) -> list[list[str]]:

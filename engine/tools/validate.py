@@ -10,6 +10,7 @@ from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.checks import check_catalogue
 from engine.catalogue.locate import default_catalogue_dir
 from engine.errors import Diagnostic, InputError, Severity, Verdict, display_path
+from engine.evaluation.limits import check_limits
 from engine.tools.analyse import analyse
 from engine.tools.cache import open_cache, read_analysis, write_analysis
 
@@ -49,6 +50,8 @@ def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
     """
     catalogue, problems = check_catalogue(
         Path(root) if root is not None else default_catalogue_dir())
+    if catalogue is not None:
+        problems = sorted(problems + check_limits(catalogue))
     if catalogue is not None and analysis and not any(
             p.severity is Severity.ERROR for p in problems):
         folder = open_cache(say) if cache else None
