@@ -74,9 +74,16 @@ def finish(output: str, verdict: Verdict, summary: str = "") -> None:
     sys.exit(EXIT_CODE[verdict])
 
 
+def _version(context: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not context.resilient_parsing:
+        click.echo(f"collab, version {engine.version()}; rules engine {engine.evaluator()}")
+        context.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog="Each command's --help "
              "lists its exit codes. Shell completion: eval \"$(_COLLAB_COMPLETE=bash_source collab)\".")
-@click.version_option(package_name="collab-engine")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and the rules engine's, and exit.")
 def main() -> None:
     """Plan Visma Advisor collaborations from the YAML catalogue."""
 

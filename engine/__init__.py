@@ -67,6 +67,7 @@ __all__ = [
     "default_catalogue_dir",
     "diff",
     "docs",
+    "evaluator",
     "explain",
     "generate",
     "load_catalogue",
@@ -77,7 +78,22 @@ __all__ = [
     "schemas",
     "validate",
     "validate_catalogue",
+    "version",
 ]
+
+
+def version() -> str:
+    """This package's version."""
+    from importlib import metadata
+
+    return metadata.version("collab-engine")
+
+
+def evaluator() -> str:
+    """The rules engine and its version, or why it cannot be loaded (`collab --version`)."""
+    from engine.evaluation.host import evaluator as described
+
+    return described()
 
 
 def load_request(path: str | Path, catalogue: Catalogue) -> Request:

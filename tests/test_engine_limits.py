@@ -131,3 +131,19 @@ def test_the_10x_synthetic_catalogue_plans_its_space(tmp_path: Path) -> None:
     asked = requests.read_text(encoding="utf-8").splitlines()
     assert len(planned) == len(asked) > 1000
     assert "internal error" not in batch.stderr and "invalid" not in batch.stderr
+
+
+def test_an_unloadable_durable_rules_says_how_to_reinstall_it(tmp_path: Path) -> None:
+    """As on Python 3.13 built without the README's CPPFLAGS: the module fails to import."""
+    (tmp_path / "durable_rules_engine.py").write_text(
+        "raise ImportError('durable_rules_engine.so: undefined symbol: PyEval_CallObject')\n")
+    env = {"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(tmp_path)}
+    version = subprocess.run([COLLAB, "--version"], capture_output=True, text=True, env=env,
+                             check=False)
+    assert version.returncode == 0
+    assert "durable-rules 2.0.28 (cannot be loaded" in version.stdout
+    planned = subprocess.run([COLLAB, "plan", EXAMPLE], capture_output=True, text=True, env=env,
+                             check=False)
+    assert planned.returncode == 3 and "(ENG004)" in planned.stderr
+    assert "CPPFLAGS='-DPyEval_CallObject=PyObject_CallObject'" in planned.stderr
+    assert "Traceback" not in planned.stderr

@@ -101,6 +101,21 @@ def _core() -> Any:
     return durable_rules_engine
 
 
+def evaluator() -> str:
+    """The rules engine and its version, and whether its C extension loads (`--version`)."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("durable-rules")
+    except metadata.PackageNotFoundError:
+        return "durable-rules (not installed: see README.md, set-up)"
+    try:
+        _core()
+    except EngineError as error:
+        return f"durable-rules {version} (cannot be loaded: {error.diagnostics[0].message})"
+    return f"durable-rules {version}"
+
+
 Rulesets = tuple[tuple[int, tuple[str, ...]], ...]  # (C core handle, its rules by index)
 
 
