@@ -350,12 +350,50 @@ def _renamed_rules(document: dict[str, Any], copy: int) -> dict[str, Any]:
         for rule in document["rules"]]}
 
 
-def synthetic_catalogue(root: Path, copies: int) -> None:
+def _applies(test: Any, service_id: str) -> bool:
+    """Whether a `service.id` test (absent, a value, a list, not, in, not_in) admits it."""
+    if test is None:
+        return True
+    if isinstance(test, str):
+        return test == service_id
+    if isinstance(test, list):
+        return service_id in test
+    if "not" in test:
+        return bool(test["not"] != service_id)
+    if "in" in test:
+        return service_id in test["in"]
+    if "not_in" in test:
+        return service_id not in test["not_in"]
+    return True
+
+
+def _own_rules(document: dict[str, Any], copy: int, services: list[str]) -> dict[str, Any]:
+    """Copy ``copy`` of a rule file whose every rule names the services of its copy it
+    applies to, so that each service keeps the shipped number of rules."""
+    rules = []
+    for rule in document["rules"]:
+        when = rule.get("when", {})
+        applies = [_service_id(s, copy) if copy > 1 else s
+                   for s in services if _applies(when.get("service.id"), s)]
+        renamed = _renamed_when(when, copy) if copy > 1 else dict(when)
+        rules.append({**rule, "id": f"{rule['id']}-k{copy}" if copy > 1 else rule["id"],
+                      "when": {**renamed, "service.id": applies}})
+    return {**document, "rules": rules}
+
+
+GROWTHS = ("copied", "own")
+
+
+def synthetic_catalogue(root: Path, copies: int, growth: str = "copied") -> None:
     """The shipped catalogue and ``copies - 1`` renamed copies of its services and rules.
 
     Copy k has services `<id>_k<k>` (bundles and disabled add-ons pointing at copy k) and
-    rules `<id>-k<k>` whose `service.id` tests name copy k's services; rules without such
-    a test are copied too, so services, variants and rules all grow ``copies``-fold.
+    rules `<id>-k<k>`. With growth "copied", a rule's `service.id` test names copy k's
+    services and rules without such a test are copied as they are, so they apply to every
+    copy's services: each service is matched against ``copies`` times the shipped rules, and
+    the work grows with the square of the size. With growth "own" (services with their own
+    rules, as a catalogue grows in practice), every rule of every copy, the shipped one too,
+    names the services of its copy it applies to.
     """
     shipped = default_catalogue_dir()
     shutil.copytree(shipped / "services", root / "services")
@@ -368,14 +406,20 @@ def synthetic_catalogue(root: Path, copies: int) -> None:
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     services = [(p, load(p)) for p in sorted((shipped / "services").glob("*.yaml"))]
+    service_ids = [service["id"] for _, service in services]
     rule_files = [(p, load(p)) for p in sorted((shipped / "rules").glob("*.yaml"))
                   if p.name not in ("pipeline.yaml", "domain.yaml")]
+    if growth == "own":
+        for path, document in rule_files:
+            write(root / "rules" / path.name, _own_rules(document, 1, service_ids))
     for copy in range(2, copies + 1):
         for path, service in services:
             write(root / "services" / f"{_service_id(path.stem, copy)}.yaml",
                   _renamed_service(service, copy))
         for path, document in rule_files:
-            write(root / "rules" / f"{path.stem}-k{copy}.yaml", _renamed_rules(document, copy))
+            write(root / "rules" / f"{path.stem}-k{copy}.yaml",
+                  _own_rules(document, copy, service_ids) if growth == "own"
+                  else _renamed_rules(document, copy))
 
 
 def best_time(call: Callable[[], object], repeats: int) -> float:

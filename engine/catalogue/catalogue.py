@@ -37,10 +37,10 @@ class Catalogue:
         return self._by_stage.get(stage, ())
 
     def __post_init__(self) -> None:
-        by_stage: dict[str, tuple[PlacedRule, ...]] = {}
+        by_stage: dict[str, list[PlacedRule]] = {}
         for placed in self.rules:
-            by_stage[placed.stage] = (*by_stage.get(placed.stage, ()), placed)
-        object.__setattr__(self, "_by_stage", by_stage)
+            by_stage.setdefault(placed.stage, []).append(placed)
+        object.__setattr__(self, "_by_stage", {stage: tuple(rules) for stage, rules in by_stage.items()})
         object.__setattr__(self, "_by_id", {placed.rule.id: placed for placed in self.rules})
 
     def rule(self, rule_id: str) -> PlacedRule:

@@ -49,6 +49,8 @@ class CompiledStage:
     _by_rules: dict[tuple[str, ...], Partition] = field(default_factory=dict, repr=False)
     _index: dict[tuple[Scalar | None, Scalar | None], list[PlacedRule]] = field(
         default_factory=dict, repr=False)
+    _rules: dict[str, tuple[dict[str, Any], Predicate, set[str]]] = field(
+        default_factory=dict, repr=False)
 
     def _members(self, operation: str, service: str) -> tuple[PlacedRule, ...]:
         """The rules may_match admits, from an index of the stage's rules by the operations
@@ -56,12 +58,32 @@ class CompiledStage:
         if not self._index:
             self._index[None, None] = []  # built: never empty again
             for placed in self.catalogue.stage_rules(self.stage):
-                for key in itertools.product(_named(placed.rule.when, "operation"),
-                                             _named(placed.rule.when, "service.id")):
+                for key in itertools.product(named_values(placed.rule.when, "operation"),
+                                             named_values(placed.rule.when, "service.id")):
                     self._index.setdefault(key, []).append(placed)
         found = (self._index.get(key, []) for key in
                  ((operation, service), (operation, None), (None, service), (None, None)))
         return tuple(heapq.merge(*found, key=lambda placed: placed.order))
+
+    def _partition(self, members: tuple[PlacedRule, ...]) -> Partition:
+        """A partition of ``members``, each rule compiled once however many hold it."""
+        for placed in members:
+            if placed.rule.id not in self._rules:
+                self._rules[placed.rule.id] = (rule_condition(placed.rule.when),
+                                               predicate(placed.rule.when),
+                                               facts_read(placed.rule.when))
+        rule_ids = "\0".join(p.rule.id for p in members)
+        name = hashlib.sha256(rule_ids.encode()).hexdigest()[:12]
+        compiled = [(p.rule.id, *self._rules[p.rule.id]) for p in members]
+        read: set[str] = set().union(*(names for *_, names in compiled))
+        return Partition(
+            ruleset=f"{self.stage}-{name}-{self.catalogue.digest[:16]}",
+            conditions={rule_id: condition for rule_id, condition, _, _ in compiled},
+            predicates=tuple((rule_id, check) for rule_id, _, check, _ in compiled),
+            facts=frozenset(read),
+            read=tuple(sorted(read)),
+            members=members,
+        )
 
     def partition(self, operation: str, service: str) -> Partition:
         """The rules of this stage that can match a request of ``operation`` and ``service``."""
@@ -69,7 +91,7 @@ class CompiledStage:
         if found is None:
             members = self._members(operation, service)
             key = tuple(p.rule.id for p in members)
-            found = self._by_rules.get(key) or _partition(self.catalogue, self.stage, members)
+            found = self._by_rules.get(key) or self._partition(members)
             self._by_rules[key] = self._partitions[(operation, service)] = found
         return found
 
@@ -135,7 +157,7 @@ def _admits(when: When, fact: str, value: str) -> bool:
     return True
 
 
-def _named(when: When, fact: str) -> tuple[Scalar | None, ...]:
+def named_values(when: When, fact: str) -> tuple[Scalar | None, ...]:
     """The values ``when`` requires of ``fact`` (as _admits reads it), or (None,): any."""
     test = when.tests.get(fact)
     if isinstance(test, str):
@@ -155,17 +177,3 @@ def may_match(when: When, operation: str, service: str | None = None) -> bool:
 def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
     return CompiledCatalogue(catalogue, tuple(CompiledStage(stage.id, catalogue)
                                               for stage in catalogue.pipeline.stages))
-
-
-def _partition(catalogue: Catalogue, stage: str, members: tuple[PlacedRule, ...]) -> Partition:
-    rule_ids = "\0".join(p.rule.id for p in members)
-    read: set[str] = set().union(*(facts_read(p.rule.when) for p in members))
-    name = hashlib.sha256(rule_ids.encode()).hexdigest()[:12]
-    return Partition(
-        ruleset=f"{stage}-{name}-{catalogue.digest[:16]}",
-        conditions={p.rule.id: rule_condition(p.rule.when) for p in members},
-        predicates=tuple((p.rule.id, predicate(p.rule.when)) for p in members),
-        facts=frozenset(read),
-        read=tuple(sorted(read)),
-        members=members,
-    )

@@ -28,7 +28,7 @@ from engine.catalogue.facts import FACTS, SETTING_PREFIX
 from engine.catalogue.messages import PIPELINE_FILE
 from engine.catalogue.rule import PLACEHOLDER, FromFact
 from engine.errors import DecisionConflictError, Diagnostic, Severity, display_path
-from engine.evaluation.compile import CompiledCatalogue, compile_catalogue, may_match
+from engine.evaluation.compile import CompiledCatalogue, compile_catalogue, named_values
 from engine.evaluation.evaluate import Evaluation, python_matcher, trace
 from engine.evaluation.operators import facts_read
 from engine.request.model import Request
@@ -236,11 +236,23 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
         findings.setdefault(key, (placed, code, message, hint, severity))
 
     read_somewhere: set[str] = set()
+    # the facts requests carry, by operation and service and by operation alone: each rule
+    # looks up those of the operations and services it names (as may_match reads them)
+    seen: dict[str, dict[str, set[str]]] = {}
+    for (operation, service), names in scan.facts_seen.items():
+        seen.setdefault(operation, {})[service] = names
+    any_service = {operation: set().union(*by_service.values())
+                   for operation, by_service in seen.items()}
     consistent = not findings  # reachability is only meaningful once overlaps and gaps are fixed
     for placed in catalogue.rules if consistent else ():
         rule_id = placed.rule.id
-        carried = set().union(*(names for (operation, service), names in scan.facts_seen.items()
-                                if may_match(placed.rule.when, operation, service)))
+        operations = [o for o in named_values(placed.rule.when, "operation") if o in seen] \
+            if named_values(placed.rule.when, "operation") != (None,) else list(seen)
+        services = named_values(placed.rule.when, "service.id")
+        carried: set[str] = set()
+        for operation in operations:
+            carried |= any_service[str(operation)] if services == (None,) else set().union(
+                *(seen[str(operation)].get(str(s), set()) for s in services))
         unseen = sorted(name for name in facts_read(placed.rule.when) if name not in carried)
         if unseen:
             find(("ANA007", rule_id), placed, "ANA007",
