@@ -13,11 +13,13 @@ from typing import Any
 
 from engine.catalogue.catalogue import Catalogue
 
-Decision = tuple[str, tuple[str, ...]]  # (outcome, sorted rejection codes)
+# (outcome, scenario, variant, invoice recipient, agreement period, sorted rejection codes)
+Decision = tuple[str, str, str | None, str | None, int | None, tuple[str, ...]]
 
 
 def activation_decision(catalogue: Catalogue, facts: dict[str, Any]) -> Decision:
-    """The outcome and the rejection codes of an activation, from its facts (flat, dotted)."""
+    """The decision on an activation (outcome, scenario, the variant, payer and period it
+    goes with, the rejection codes), from its facts (flat, dotted)."""
     get = facts.get
     service = catalogue.services[facts["service.id"]]
 
@@ -103,4 +105,4 @@ def activation_decision(catalogue: Catalogue, facts: dict[str, Any]) -> Decision
         outcome = "awaits_customer"  # a new customer awaits only when it pays
     else:
         outcome = "ready"
-    return outcome, tuple(sorted(codes))
+    return outcome, scenario, variant_id, recipient, period, tuple(sorted(codes))

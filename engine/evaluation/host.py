@@ -39,7 +39,6 @@ from typing import Any
 from engine.errors import CatalogueError, Diagnostic, EngineError
 from engine.evaluation import limits
 from engine.evaluation.compile import ANCHOR, CompiledCatalogue, CompiledStage, Partition
-from engine.request.facts import nest
 
 _SENTINEL = "s"  # not an index, so it cannot clash with a rule
 _ABSENT = object()
@@ -178,25 +177,31 @@ class _RulesHost:
             self.open_sessions -= 1
         return fired
 
-    def matching_rules(self, partition: Partition, facts: dict[str, Any]) -> frozenset[str]:
-        """Ids of the rules of ``partition`` whose conditions hold for ``facts`` (flat)."""
-        key = (partition.ruleset, *((type(v), v) for v in
-                                    (facts.get(name, _ABSENT) for name in partition.read)))
-        found = self._memo.get(key)
+    def matching_rules(self, partition: Partition, facts: dict[str, Any],
+                       memo: bool = True) -> frozenset[str]:
+        """Ids of the rules of ``partition`` whose conditions hold for ``facts`` (flat);
+        without ``memo``, durable-rules is asked even if it answered the same before."""
+        values = tuple(facts.get(name, _ABSENT) for name in partition.read)
+        key = (partition.ruleset, tuple(map(type, values)), values)  # typed: True is not 1
+        found = self._memo.get(key) if memo else None
         if found is not None:
             return found
-        read = nest({name: facts[name] for name in partition.read if name in facts})
+        # durable-rules reads a dotted name in a condition from a nested object or from a key
+        # with that name alike: the flat facts need no nesting
+        projection = {name: value for name, value in zip(partition.read, values, strict=True)
+                      if value is not _ABSENT}
         fired: list[str] = []
         with self._lock, self._interrupts.deferred():
             rulesets = self._rulesets.get(partition.ruleset) or self._register(partition)
             for handle, rule_ids in rulesets:
                 sid = str(next(self._sids))
-                fact = json.dumps({**read, "sid": sid, **ANCHOR}, ensure_ascii=False)
+                fact = json.dumps({**projection, "sid": sid, **ANCHOR}, ensure_ascii=False)
                 fired += self._fired(handle, rule_ids, fact, sid)
             found = frozenset(fired)
-            if len(self._memo) >= MEMO_SIZE:
-                del self._memo[next(iter(self._memo))]
-            self._memo[key] = found
+            if memo:
+                if len(self._memo) >= MEMO_SIZE:
+                    del self._memo[next(iter(self._memo))]
+                self._memo[key] = found
         return found
 
     def forget(self) -> None:
@@ -229,3 +234,12 @@ def durable_matcher(compiled: CompiledCatalogue, stage: CompiledStage,
     if not partition.conditions:
         return frozenset()
     return rules_host().matching_rules(partition, facts)
+
+
+def durable_matcher_without_memo(compiled: CompiledCatalogue, stage: CompiledStage,
+                                 facts: dict[str, Any]) -> frozenset[str]:
+    """durable_matcher asking durable-rules every time (benchmarks: first-seen requests)."""
+    partition = stage.partition(facts["operation"], facts["service.id"])
+    if not partition.conditions:
+        return frozenset()
+    return rules_host().matching_rules(partition, facts, memo=False)
