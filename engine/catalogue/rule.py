@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import keyword
 import re
-from typing import Annotated, Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, create_model, field_validator
 
+from engine.catalogue.operators import COMPARISONS, OPERATORS, Operator
 from engine.catalogue.types import (
     Actor,
     Code,
@@ -25,35 +27,36 @@ from engine.catalogue.types import (
 PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
-class Compare(Model):
+class _Comparison(Model):
     """A test on one fact other than equality. Exactly one field is given."""
 
-    not_: Scalar | None = Field(
-        None, alias="not",
-        description="The fact is present and differs from this value.",
-        examples=["eekonomi"],
-    )
-    in_: list[Scalar] | None = Field(
-        None, alias="in",
-        description="The fact equals one of these.",
-        examples=[["activate", "link"]],
-    )
-    not_in: list[Scalar] | None = Field(
-        None,
-        description="The fact is present and equals none of these.",
-        examples=[["smart", "pro"]],
-    )
-    present: bool | None = Field(
-        None,
-        description="true: the fact is present; false: it is absent.",
-        examples=[False],
-    )
-    gt: int | None = Field(None, description="The fact is a number greater than this.", examples=[0])
-    gte: int | None = Field(None, description="The fact is a number of at least this.", examples=[1])
-    lt: int | None = Field(None, description="The fact is a number less than this.", examples=[12])
-    lte: int | None = Field(None, description="The fact is a number of at most this.", examples=[3])
-
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    def operator(self) -> tuple[Operator, Any]:
+        """The operator given and its operand (the validator checks there is one)."""
+        ((name, operand),) = self.model_dump(by_alias=True, exclude_none=True).items()
+        return COMPARISONS[name], operand
+
+
+# The fields of Compare, one per comparison operator, come from engine.catalogue.operators.
+if TYPE_CHECKING:
+    Compare = _Comparison
+else:
+    Compare = create_model(
+        "Compare", __base__=_Comparison, __doc__=_Comparison.__doc__,
+        **{f"{name}_" if keyword.iskeyword(name) else name: (
+            op.field.operand | None,
+            Field(None, alias=name, description=op.field.description, examples=[op.field.example]))
+           for name, op in COMPARISONS.items()})
+
+
+def operator_of(test: Scalar | list[Scalar] | Compare) -> tuple[Operator, Any]:
+    """The operator of one fact test in `when`, and its operand."""
+    if isinstance(test, list):
+        return OPERATORS["list"], test
+    if isinstance(test, _Comparison):
+        return test.operator()
+    return OPERATORS["="], test
 
 
 FactTest = Annotated[

@@ -18,6 +18,7 @@ from engine.catalogue.facts import (
     is_known_fact,
 )
 from engine.catalogue.messages import did_you_mean
+from engine.catalogue.operators import COMPARISONS
 from engine.catalogue.pipeline import Pipeline
 from engine.catalogue.rule import Compare, FromFact, When
 from engine.catalogue.service import Service
@@ -123,12 +124,13 @@ class RuleValueChecker:
 
     def _check_compare(self, name: str, test: Compare, key: PathKey,
                        services: set[str] | None) -> list[Problem]:
-        given = list(test.model_fields_set)
+        given = test.model_dump(exclude_none=True)
         if len(given) != 1:
-            return [(key, "CAT017", f"a comparison on '{name}' needs exactly one of not, in, "
-                     "not_in, present, gt, gte, lt, lte", "split it into separate conditions")]
+            return [(key, "CAT017", f"a comparison on '{name}' needs exactly one of "
+                     f"{', '.join(COMPARISONS)}", "split it into separate conditions")]
         problems: list[Problem] = []
-        for value in _compare_values(test):
+        operator, operand = test.operator()
+        for value in operator.values(operand):
             problems += self.check_value(name, value, key, services)
         return problems
 
@@ -145,13 +147,5 @@ class RuleValueChecker:
             return []
         return self.check_value(name, value, key)
 
-
-def _compare_values(test: Compare) -> list[Scalar]:
-    if test.not_ is not None:
-        return [test.not_]
-    for values in (test.in_, test.not_in):
-        if values is not None:
-            return list(values)
-    return []
 
 

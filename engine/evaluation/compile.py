@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
-from engine.catalogue.rule import Compare, When
+from engine.catalogue.rule import When, operator_of
 from engine.catalogue.types import Scalar
 from engine.evaluation.operators import Predicate, facts_read, predicate
 
@@ -102,42 +102,12 @@ class CompiledCatalogue:
     stages: tuple[CompiledStage, ...]
 
 
-def _equals(name: str, value: Scalar) -> dict[str, Any]:
-    return {name: value}
-
-
-def _one_of(name: str, values: list[Scalar]) -> dict[str, Any]:
-    if len(values) == 1:
-        return _equals(name, values[0])
-    return {"$or": [_equals(name, v) for v in values]}
-
-
-def _compare(name: str, test: Compare) -> dict[str, Any]:
-    if test.not_ is not None:
-        return {"$neq": {name: test.not_}}
-    if test.in_ is not None:
-        return _one_of(name, test.in_)
-    if test.not_in is not None:
-        return {"$and": [{"$ex": {name: 1}}, *({"$neq": {name: v}} for v in test.not_in)]}
-    if test.present is not None:
-        return {"$ex" if test.present else "$nex": {name: 1}}
-    for operator in ("gt", "gte", "lt", "lte"):
-        bound = getattr(test, operator)
-        if bound is not None:
-            return {f"${operator}": {name: bound}}
-    raise ValueError(f"empty comparison on {name}")  # validate.py rejects these
-
-
 def condition(when: When) -> list[dict[str, Any]]:
     """The durable-rules terms for ``when`` (to be joined with $and)."""
     terms: list[dict[str, Any]] = []
     for name, test in when.tests.items():
-        if isinstance(test, Compare):
-            terms.append(_compare(name, test))
-        elif isinstance(test, list):
-            terms.append(_one_of(name, test))
-        else:
-            terms.append(_equals(name, test))
+        operator, operand = operator_of(test)
+        terms.append(operator.term(name, operand))
     if when.any:
         terms.append({"$or": [{"$and": [ANCHOR, *condition(alt)]} for alt in when.any]})
     return terms

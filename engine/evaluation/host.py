@@ -146,7 +146,7 @@ class _RulesHost:
             definition[_SENTINEL] = {"all": [{"m": ANCHOR}]}
             try:
                 handle = self._core.create_ruleset(f"{partition.ruleset}/{number}",
-                                                   json.dumps(definition))
+                                                   json.dumps(definition, ensure_ascii=False))
             except self._core.error as error:
                 raise _bug(f"durable-rules refused a ruleset: {error}") from None
             registered.append((handle, tuple(group)))

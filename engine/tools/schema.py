@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.facts import FACTS, SETTING_PREFIX
+from engine.catalogue.operators import COMPARISONS
 from engine.catalogue.pipeline import Domain, Pipeline
 from engine.catalogue.rule import Compare, RuleFile
 from engine.catalogue.service import Service
@@ -65,15 +66,15 @@ def generate(catalogue: Catalogue) -> dict[str, Schema]:
 
 # --------------------------------------------------------------------------- comparisons
 
-_OPERATOR_KINDS = {"not": "value", "in": "values", "not_in": "values", "present": "boolean",
-                   "gt": "integer", "gte": "integer", "lt": "integer", "lte": "integer"}
+_OPERATOR_KINDS = {name: operator.field.kind for name, operator in COMPARISONS.items()
+                   if operator.field is not None}
 
 
 def compare_schema(value: Schema, example: Any) -> Schema:
     """A comparison on one fact: exactly one operator, its operand typed as the fact is.
 
-    Kept to this one function so that the operator table (engine/evaluation/operators.py)
-    can give each operator's fragment once it owns them.
+    Each operator's operand kind, description and the Compare field come from the operator
+    table (engine/catalogue/operators.py).
     """
     fields = Compare.model_fields
     properties: Schema = {}
