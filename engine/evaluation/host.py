@@ -181,7 +181,7 @@ class _RulesHost:
                        memo: bool = True) -> frozenset[str]:
         """Ids of the rules of ``partition`` whose conditions hold for ``facts`` (flat);
         without ``memo``, durable-rules is asked even if it answered the same before."""
-        values = tuple(facts.get(name, _ABSENT) for name in partition.read)
+        values = tuple(map(facts.get, partition.read, itertools.repeat(_ABSENT)))
         key = (partition.ruleset, tuple(map(type, values)), values)  # typed: True is not 1
         found = self._memo.get(key) if memo else None
         if found is not None:
