@@ -18,7 +18,7 @@ import pytest
 
 from engine.evaluation import limits
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COLLAB = str(Path(sys.executable).parent / "collab")
 EXAMPLE = str(ROOT / "examples" / "activate-eekonomi-spcs-customer.yaml")
 core = pytest.importorskip("durable_rules_engine")
