@@ -480,7 +480,10 @@ import itertools, json, sys, time
 from engine import load_catalogue, plan
 from engine.tools.generate import corpus
 catalogue = load_catalogue(sys.argv[1])
-requests = list(itertools.islice(corpus(catalogue), 0, None, int(sys.argv[2])))
+copies, step = sys.argv[2:]
+chosen = (r for r in corpus(catalogue)  # the services of the first and the last copy
+          if copies == "1" or "_k" not in r["service"] or r["service"].endswith("_k" + copies))
+requests = list(itertools.islice(chosen, 0, None, int(step)))
 start = time.perf_counter()
 outcomes = [plan(catalogue, request).outcome for request in requests]
 print(json.dumps({"requests": len(requests), "seconds": time.perf_counter() - start}))
@@ -535,8 +538,8 @@ def catalogue_scaling(sizes: Sizes, figures: dict[str, Any]) -> list[Row]:
             log(f"catalogue scaling: {copies}x = {counts[copies]} services, variants, rules")
             seconds[copies] = best_time(lambda root=root: validate_catalogue(root, analysis=False),
                                         sizes.scale_repeats)
-            log(f"catalogue scaling: plans at {copies}x, 1 in {copies * sizes.corpus_step} requests")
-            plans[copies] = child(PLANS_AT_SCALE, str(root), str(copies * sizes.corpus_step))
+            log(f"catalogue scaling: plans at {copies}x, the first and last copies' services")
+            plans[copies] = child(PLANS_AT_SCALE, str(root), str(copies), str(2 * sizes.corpus_step))
         for copies in (small, middle):
             root = Path(tmp) / f"own{copies}"
             synthetic_catalogue(root, copies, growth="own")
@@ -561,7 +564,8 @@ def catalogue_scaling(sizes: Sizes, figures: dict[str, Any]) -> list[Row]:
         for k in sizes.scales
     ]
     rows += [
-        Row(f"  plans at {k}x (1 in {k * sizes.corpus_step} requests of its space, durable-rules)",
+        Row(f"  plans at {k}x (1 in {2 * sizes.corpus_step} requests of its first and last copies' "
+            "services, durable-rules)",
             f"{plans[k]['requests']:,} plans, {plans[k]['requests'] / plans[k]['seconds']:,.0f}/s",
             "no crash", True)
         for k in sizes.scales
