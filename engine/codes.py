@@ -86,10 +86,12 @@ CODES: dict[str, CodeInfo] = {
                        "rules/30-preconditions.yaml:12:7: [error] 'task.count' is int, but '0' is str (CAT029)"),
     "CAT030": CodeInfo("rules/domain.yaml lists a domain fact twice.",
                        "rules/domain.yaml:40:9: [error] domain fact D7 is listed twice (CAT030)"),
-    "CAT031": CodeInfo("The pipeline lists a stage, phase or scenario twice.",
+    "CAT031": CodeInfo("The pipeline lists a stage, phase, scenario or operation twice.",
                        "rules/pipeline.yaml:20:9: [error] phase 'system' is listed twice (CAT031)"),
     "CAT040": CodeInfo("A domain fact is cited by nothing in the catalogue (warning).",
                        "rules/domain.yaml:120:5: [warning] domain fact D26 is cited by no service, rule or pipeline entry (CAT040)"),
+    "CAT041": CodeInfo("A YAML file in services/ or rules/ that the catalogue does not read: not `*.yaml`, or in a subfolder (warning).",
+                       "rules/sub/extra.yml: [warning] not read: the catalogue is the *.yaml files directly in services/ and rules/ (CAT041)"),
     # requests
     "REQ001": CodeInfo("The request does not have the right shape: an unknown or missing field, a wrong type or value.",
                        "request.yaml:3:1: [error] unknown field 'varaint' (REQ001)"),
