@@ -19,6 +19,7 @@ import click
 
 import engine
 from engine.catalogue.facts import fact_specs
+from engine.catalogue.locate import Location, locate_catalogue
 from engine.errors import CollabError, EngineError, Verdict
 from engine.files import output_stream
 from engine.render import reporter
@@ -105,7 +106,20 @@ def format_option(*names: str) -> Callable[[F], F]:
 
 catalogue_option = click.option(
     "--catalogue", "catalogue_dir", type=click.Path(path_type=Path, file_okay=False),
-    help="Catalogue folder (holding services/ and rules/). Default: the shipped one.")
+    help="Catalogue folder (holding services/ and rules/). Default: the current folder when it "
+    "holds one, else the shipped one.")
+own_catalogue_option = click.option(
+    "--catalogue", "catalogue_dir", type=click.Path(path_type=Path, file_okay=False),
+    help="Catalogue folder (holding services/ and rules/). Default: the current folder, which "
+    "must hold one.")
+
+
+def catalogue_in_use(catalogue_dir: Path | None, shipped: bool = True, say: bool = True) -> Location:
+    """The catalogue a command works on (engine.catalogue.locate), named on stderr with ``say``."""
+    where = locate_catalogue(catalogue_dir, shipped=shipped)
+    if say:
+        click.echo(where.header, err=True)
+    return where
 request_argument = click.argument("request_file", metavar="REQUEST", type=click.Path(path_type=Path))
 output_option = click.option("--output", "-o", "output_file", help="Write here (atomically), not to stdout.",
                              type=click.Path(path_type=Path, dir_okay=False))
@@ -122,7 +136,7 @@ REJECTED = "the request is rejected by the rules"
 @format_option("text", "json")
 def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> None:
     """Dry-run REQUEST (YAML or JSON) and print the plan: outcome, steps, warnings."""
-    catalogue = engine.load_catalogue(catalogue_dir)
+    catalogue = engine.load_catalogue(catalogue_in_use(catalogue_dir, say=output_format == "text").root)
     result = engine.plan(catalogue, engine.load_request(request_file, catalogue))
     finish(reporter("plan", output_format)(result), result.verdict)
 
@@ -130,22 +144,31 @@ def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> 
 @command("validate", "Check a catalogue and analyse its rules.",
          "the catalogue is valid (warnings allowed unless --strict)",
          "the catalogue has errors (or warnings, with --strict)")
-@click.argument("catalogue_dir", metavar="[DIR]", required=False,
+@click.argument("catalogue_arg", metavar="[DIR]", required=False,
                 type=click.Path(path_type=Path, file_okay=False))
+@own_catalogue_option
+@click.option("--requests", "request_paths", multiple=True, type=click.Path(path_type=Path),
+              metavar="PATH", help="Requests and case files (or folders) to check against the "
+              "catalogue (repeatable; default: its examples/ and tests/scenarios/).")
 @format_option("text", "json", "github", "sarif")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (notes never fail).")
 @click.option("--no-analysis", is_flag=True, help="Skip the static analysis of the rules.")
 @click.option("--no-cache", is_flag=True, help="Analyse even a catalogue analysed before.")
 @click.option("--verbose", is_flag=True, help="Say on stderr why the analysis cache is not used.")
-def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
+def validate(catalogue_arg: Path | None, catalogue_dir: Path | None,
+             request_paths: tuple[Path, ...], output_format: str, strict: bool,
              no_analysis: bool, no_cache: bool, verbose: bool) -> None:
-    """Check the catalogue in DIR (default: the shipped one) and report every problem.
+    """Check the catalogue in DIR (default: the current folder) and report every problem,
+    also in the example requests and test cases that depend on it.
 
     --format: text for people, json for tools, github for workflow annotations, sarif for
     code scanning. The analysis is cached in ~/.cache/collab (or $COLLAB_CACHE_DIR)."""
-    report = engine.validate(catalogue_dir, not no_analysis, not no_cache, strict,
-                             say=(lambda text: click.echo(f"collab: {text}", err=True))
-                             if verbose else None)
+    if catalogue_arg and catalogue_dir and catalogue_arg != catalogue_dir:
+        raise click.UsageError("name the catalogue once: DIR or --catalogue DIR")
+    where = catalogue_in_use(catalogue_arg or catalogue_dir, False, output_format == "text")
+    report = engine.validate(where.root, not no_analysis, not no_cache, strict,
+                             (lambda text: click.echo(f"collab: {text}", err=True))
+                             if verbose else None, request_paths or None, where.name)
     finish(reporter("validation", output_format)(report), report.verdict,
            reporter("validation", "summary")(report) if output_format == "text" else "")
 
@@ -155,7 +178,8 @@ def validate(catalogue_dir: Path | None, output_format: str, strict: bool,
 @format_option("text", "json")
 def services(catalogue_dir: Path | None, output_format: str) -> None:
     """List the catalogue's services and their variants."""
-    finish(reporter("services", output_format)(engine.load_catalogue(catalogue_dir)), Verdict.OK)
+    catalogue = engine.load_catalogue(catalogue_in_use(catalogue_dir, say=output_format == "text").root)
+    finish(reporter("services", output_format)(catalogue), Verdict.OK)
 
 
 @command("facts", "List the facts rules can test and use.", "listed")
@@ -163,7 +187,8 @@ def services(catalogue_dir: Path | None, output_format: str) -> None:
 @format_option("text", "json")
 def facts(catalogue_dir: Path | None, output_format: str) -> None:
     """List the facts rules can test in `when:` and use as {placeholders} in texts."""
-    specs = fact_specs(engine.load_catalogue(catalogue_dir))
+    root = catalogue_in_use(catalogue_dir, say=output_format == "text").root
+    specs = fact_specs(engine.load_catalogue(root))
     finish(reporter("facts", output_format)(specs), Verdict.OK)
 
 
@@ -176,7 +201,7 @@ def facts(catalogue_dir: Path | None, output_format: str) -> None:
 def explain(request_file: Path, catalogue_dir: Path | None, output_format: str, everything: bool) -> None:
     """Show why REQUEST gets its plan: every rule considered, whether it matched and, if
     not, which condition failed on which fact value; then how the steps were ordered."""
-    catalogue = engine.load_catalogue(catalogue_dir)
+    catalogue = engine.load_catalogue(catalogue_in_use(catalogue_dir, say=output_format == "text").root)
     result = engine.explain(catalogue, engine.load_request(request_file, catalogue), everything)
     finish(reporter("explain", output_format)(result), result.verdict)
 
@@ -186,16 +211,18 @@ def explain(request_file: Path, catalogue_dir: Path | None, output_format: str, 
          "folder nor a git revision, a request file missing, no requests")
 @click.argument("paths", metavar="[REQUESTS]...", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--old", required=True, metavar="DIR|REV",
-              help="The catalogue before: a folder, or a git revision (HEAD, main, HEAD~1) of --new.")
-@click.option("--new", "new_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="The catalogue after (default: the shipped one).")
-@click.option("--generated", is_flag=True, help="Also compare the space generated from --new.")
+              help="The catalogue before: a folder, or a git revision (HEAD, main, HEAD~1) of the "
+              "catalogue in use.")
+@click.option("--catalogue", "--new", "new_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The catalogue after (default: the current folder, which must hold one).")
+@click.option("--generated", is_flag=True, help="Also compare the space generated from it.")
 @format_option("text", "json")
 def diff(paths: tuple[Path, ...], old: str, new_dir: Path | None, generated: bool,
          output_format: str) -> None:
     """Which REQUESTS (files, JSON Lines, folders) get a different plan from the --old
     catalogue to the --new one, grouped by the change (outcome, steps, warnings...)."""
-    report = engine.diff(old, new_dir, paths, generated)
+    where = catalogue_in_use(new_dir, False, output_format == "text")
+    report = engine.diff(old, where.root, paths, generated)
     finish(reporter("diff", output_format)(report), report.verdict)
 
 
@@ -213,7 +240,7 @@ def batch(input_file: Path, catalogue_dir: Path | None, jobs: int | None, output
     JSON line each, in input order: {"request": "file:line", "plan": ...} or {"request": ...,
     "error": [...]}; a bad line never stops the run. A summary ends the run on stderr."""
     with contextlib.ExitStack() as stack:
-        summary = engine.batch(engine.load_catalogue(catalogue_dir), input_file,
+        summary = engine.batch(engine.load_catalogue(catalogue_in_use(catalogue_dir).root), input_file,
                                output_stream(stack, output_file), jobs or os.cpu_count() or 1,
                                progress=sys.stderr.isatty())
     finish("", summary.verdict, summary.text())
@@ -229,7 +256,8 @@ def generate(catalogue_dir: Path | None, count: int | None, output_file: Path | 
     operation x service x variant x customer kind x payer x period x ending x setting, with
     variations (no task, another agency, ...). The same catalogue gives the same requests."""
     with contextlib.ExitStack() as stack:
-        engine.generate(engine.load_catalogue(catalogue_dir), output_stream(stack, output_file), count)
+        catalogue = engine.load_catalogue(catalogue_in_use(catalogue_dir).root)
+        engine.generate(catalogue, output_stream(stack, output_file), count)
 
 
 @command("test", "Run test cases written as data.",
@@ -237,7 +265,7 @@ def generate(catalogue_dir: Path | None, count: int | None, output_file: Path | 
          "a case failed, or coverage is below --fail-under",
          "unusable input: a case file or its request is invalid, no cases, the catalogue is invalid")
 @click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(path_type=Path))
-@catalogue_option
+@own_catalogue_option
 @format_option("text", "json", "junit")
 @click.option("--coverage", "show_coverage", is_flag=True, help="Also list every rule with how many "
               "cases fired it, and the D-facts and variants no case exercises.")
@@ -247,18 +275,20 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
                show_coverage: bool, fail_under: float | None) -> None:
     """Run test cases (YAML: a request and the plan it must give) in PATH (files or folders;
     default: tests/scenarios). A failure shows what was expected against what the plan gives."""
-    report = engine.run_tests(engine.load_catalogue(catalogue_dir), paths, show_coverage, fail_under)
+    root = catalogue_in_use(catalogue_dir, False, output_format == "text").root
+    report = engine.run_tests(engine.load_catalogue(root), paths, show_coverage, fail_under)
     finish(reporter("test", output_format)(report), report.verdict, reporter("test", "summary")(report))
 
 
 @command("docs", "Render the catalogue as Markdown.", "written, or up to date",
          "with --check: a page is stale")
-@catalogue_option
+@own_catalogue_option
 @out_option(default=Path("docs/catalogue"))
 @check_option
 def docs(catalogue_dir: Path | None, out_dir: Path, check: bool) -> None:
     """Render the catalogue as Markdown: services, rules, flowcharts, domain facts."""
-    report = engine.docs(engine.load_catalogue(catalogue_dir), out_dir, check)
+    report = engine.docs(engine.load_catalogue(catalogue_in_use(catalogue_dir, False).root), out_dir,
+                         check)
     finish(report.written_text(), report.verdict, report.stale_text())
 
 

@@ -20,13 +20,13 @@ render (reporters). The tools are imported on first use, so a plan starts fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.checks import check_catalogue
-from engine.catalogue.locate import default_catalogue_dir, load_catalogue
+from engine.catalogue.locate import default_catalogue_dir, load_catalogue, locate_catalogue
 from engine.errors import (
     CatalogueError,
     CollabError,
@@ -72,6 +72,7 @@ __all__ = [
     "generate",
     "load_catalogue",
     "load_request",
+    "locate_catalogue",
     "parse_request",
     "plan",
     "run_tests",
@@ -102,20 +103,23 @@ def load_request(path: str | Path, catalogue: Catalogue) -> Request:
 
 
 def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
-                       cache: bool = False) -> tuple[Catalogue | None, list[Diagnostic]]:
+                       cache: bool = False, requests: Sequence[Path] | None = None
+                       ) -> tuple[Catalogue | None, list[Diagnostic]]:
     """The catalogue at ``root`` if usable, and every problem found in it (see tools.validate)."""
     from engine.tools.validate import validate_catalogue as checked
 
-    return checked(root, analysis, cache)
+    return checked(root, analysis, cache, requests=requests)
 
 
 def validate(root: Path | None = None, analysis: bool = True, cache: bool = True,
-             strict: bool = False, say: Callable[[str], None] | None = None) -> ValidationReport:
-    """`collab validate`: every problem of the catalogue folder ``root``, and the verdict;
-    ``say`` hears why the analysis cache is not used, if it is not."""
+             strict: bool = False, say: Callable[[str], None] | None = None,
+             requests: Sequence[Path] | None = None, name: str | None = None) -> ValidationReport:
+    """`collab validate`: every problem of the catalogue folder ``root`` and of the
+    ``requests`` depending on it (default: its examples/ and tests/scenarios/), and the
+    verdict; ``say`` hears why the analysis cache is not used, if it is not."""
     from engine.tools.validate import validate as report
 
-    return report(root or default_catalogue_dir(), analysis, cache, strict, say)
+    return report(root or default_catalogue_dir(), analysis, cache, strict, say, requests, name)
 
 
 def explain(catalogue: Catalogue, request: Request, show_all: bool = False) -> Explanation:

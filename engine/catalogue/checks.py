@@ -17,6 +17,7 @@ from engine.catalogue.documents import Document, PathKey, load_document
 from engine.catalogue.facts import (
     FACTS,
 )
+from engine.catalogue.layout import catalogue_files
 from engine.catalogue.messages import (
     DOMAIN_FILE,
     PIPELINE_FILE,
@@ -108,9 +109,9 @@ class _CatalogueChecker:
                 return None, [Diagnostic(root_name, 0, 0, "CAT001",
                                          f"no {folder.name}/ folder: this is not a catalogue",
                                          "point --catalogue at the folder holding services/ and rules/")]
-        service_paths = sorted(services_dir.glob("*.yaml"))
-        rule_paths = sorted(rules_dir.glob("*.yaml"))
+        service_paths, rule_paths, unread = catalogue_files(services_dir, rules_dir)
         documents, self.problems = _load_all(service_paths + rule_paths)
+        self.problems += unread
         by_path = {d.path: d for d in documents}
 
         pipeline = self._single(rules_dir / PIPELINE_FILE, by_path, Pipeline)
@@ -222,7 +223,7 @@ class _CatalogueChecker:
     def _check_pipeline(self, pipeline: Pipeline, document: Document,
                         domain: dict[str, Any] | None) -> None:
         self._cite(document, ("source",), pipeline.source, domain)
-        for field in ("stages", "phases", "scenarios"):
+        for field in ("stages", "phases", "scenarios", "operations"):
             seen: set[str] = set()
             for index, item in enumerate(getattr(pipeline, field)):
                 if item.id in seen:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -11,8 +11,15 @@ from engine.catalogue.types import (
     DFact,
     Id,
     Model,
+    Operation,
+    Recipient,
     Text,
 )
+
+#: What a request of an operation may choose; the space takes every value of each.
+Choice = Literal["variant", "invoice_recipient", "agreement_period", "settings", "ending"]
+#: A kind of customer: a subscriber of the service, a Spcs customer without it, or new to Spcs.
+CustomerKind = Literal["subscriber", "spcs_customer", "new_customer"]
 
 
 class Named(Model):
@@ -44,6 +51,39 @@ class Scenario(Model):
         description="The domain facts (D-numbers) this scenario comes from.",
         examples=[["D14"]],
     )
+
+
+class OperationSpace(Model):
+    """An operation as the request space covers it (analysis, `collab generate`, diffs)."""
+
+    id: Operation = Field(description="The operation.", examples=["activate"])
+    starts: bool = Field(
+        False,
+        description="It starts a collaboration: its requests have none with the agency yet, "
+        "and scenario rules must cover them.",
+        examples=[True],
+    )
+    customers: list[CustomerKind] = Field(
+        ["spcs_customer"],
+        min_length=1,
+        description="The kinds of customer its requests are generated for.",
+        examples=[["subscriber", "spcs_customer", "new_customer"]],
+    )
+    chooses: list[Choice] = Field(
+        [],
+        description="What its requests choose; every value the catalogue allows is generated.",
+        examples=[["variant", "invoice_recipient", "agreement_period", "settings"]],
+    )
+
+
+class Endings(Model):
+    """Who can end a collaboration and what becomes of the service."""
+
+    by: list[Recipient] = Field(min_length=1, description="Who ends it.",
+                                examples=[["agency", "customer"]])
+    service: list[Literal["end", "continue"]] = Field(
+        min_length=1, description="end: the service ends too; continue: the customer goes on "
+        "alone.", examples=[["end", "continue"]])
 
 
 class Pipeline(Model):
@@ -78,6 +118,21 @@ class Pipeline(Model):
         examples=[[{"id": "spcs_customer", "name": "An existing Spcs customer without the service",
                     "source": ["D15"]}]],
     )
+    operations: list[OperationSpace] = Field(
+        min_length=1,
+        description="The operations requests ask for, and what each chooses: the space the "
+        "analysis and `collab generate` cover.",
+        examples=[[{"id": "activate", "starts": True,
+                    "customers": ["subscriber", "spcs_customer", "new_customer"],
+                    "chooses": ["variant", "invoice_recipient", "agreement_period", "settings"]},
+                   {"id": "end", "chooses": ["ending"]}]],
+    )
+    payers: list[Recipient] = Field(
+        min_length=1, description="Who can be the invoice recipient of a collaboration.",
+        examples=[["agency", "customer"]])
+    endings: Endings = Field(description="How a collaboration can end.",
+                             examples=[{"by": ["agency", "customer"],
+                                        "service": ["end", "continue"]}])
 
 
 _D10 = {

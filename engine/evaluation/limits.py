@@ -137,17 +137,17 @@ def rule_problem(condition: dict[str, Any]) -> str | None:
 
 
 def beyond_limits(placed: PlacedRule) -> Diagnostic | None:
-    """CAT050 for a rule that fits in no durable-rules ruleset."""
+    """CAT060 for a rule that fits in no durable-rules ruleset."""
     found = rule_problem(rule_condition(placed.rule.when))
     if found is None:
         return None
-    return Diagnostic(placed.file, placed.line, 1, "CAT050",
+    return Diagnostic(placed.file, placed.line, 1, "CAT060",
                       f"rule '{placed.rule.id}' is beyond what the rules engine can run: {found}",
                       "split it into several rules, e.g. one per `any` alternative")
 
 
 def check_limits(catalogue: Catalogue) -> list[Diagnostic]:
-    """Every rule of ``catalogue`` that durable-rules could not run (CAT050)."""
+    """Every rule of ``catalogue`` that durable-rules could not run (CAT060)."""
     return [found for placed in catalogue.rules if (found := beyond_limits(placed))]
 
 

@@ -96,6 +96,8 @@ def report_text(report: TestReport) -> str:
 
 def report_data(report: TestReport) -> dict[str, Any]:
     data = results_json(report.results)
+    if report.catalogue is not None:
+        data = {"catalogue": display_path(report.catalogue), **data}
     if report.show_coverage or report.fail_under is not None:
         data["coverage"] = coverage_json(report.coverage)
     return data

@@ -39,11 +39,14 @@ def _with_hint(d: Diagnostic) -> str:
     return f"{d.message}{stop} Hint: {d.hint}"
 
 
-def diagnostics_json(diagnostics: list[Diagnostic], strict: bool = False) -> str:
-    """``valid`` agrees with the exit code: with ``strict``, warnings make it false too."""
+def diagnostics_json(diagnostics: list[Diagnostic], strict: bool = False,
+                     catalogue: str | None = None) -> str:
+    """``valid`` agrees with the exit code: with ``strict``, warnings make it false too.
+    ``catalogue`` names the catalogue judged (a `catalogue` field first)."""
     errors = sum(1 for d in diagnostics if d.severity.value == "error")
     warnings = sum(1 for d in diagnostics if d.severity.value == "warning")
     return to_json({
+        **({"catalogue": catalogue} if catalogue is not None else {}),
         "valid": errors == 0 and not (strict and warnings),
         "strict": strict,
         "errors": errors,
@@ -122,7 +125,8 @@ def validation_summary(report: ValidationReport) -> str:
 
 VALIDATION_REPORTERS: dict[str, Callable[[ValidationReport], str]] = {
     "text": lambda report: diagnostics_text(report.diagnostics),
-    "json": lambda report: diagnostics_json(report.diagnostics, report.strict),
+    "json": lambda report: diagnostics_json(report.diagnostics, report.strict,
+                                            report.catalogue or None),
     "github": lambda report: diagnostics_github(report.diagnostics),
     "sarif": lambda report: diagnostics_sarif(report.diagnostics),
     "summary": validation_summary,  # for stderr, with text

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.catalogue.rule import Rule
+from engine.errors import display_path
 from engine.evaluation.operators import Check
 from engine.plan.model import OUTCOME_WORDS
 from engine.render.escape import visible
@@ -84,6 +85,7 @@ def explanation_data(explanation: Explanation) -> dict[str, Any]:
     everything = explanation.show_all
     evaluation = explanation.evaluation
     return {
+        "catalogue": display_path(evaluation.catalogue.root),
         "plan": evaluation.plan.model_dump(mode="json", by_alias=True),
         "stages": [
             {

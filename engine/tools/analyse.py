@@ -26,7 +26,7 @@ from typing import Any
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.facts import FACTS, SETTING_PREFIX
 from engine.catalogue.messages import PIPELINE_FILE
-from engine.catalogue.rule import PLACEHOLDER, FromFact
+from engine.catalogue.rule import PLACEHOLDER, FromFact, Rule, Then, When
 from engine.errors import DecisionConflictError, Diagnostic, Severity, display_path
 from engine.evaluation.compile import CompiledCatalogue, compile_catalogue, named_values
 from engine.evaluation.evaluate import Evaluation, python_matcher, trace
@@ -226,6 +226,7 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
     compiled = compile_catalogue(catalogue)
     scan = _scan_corpus(compiled)
     by_id = {placed.rule.id: placed for placed in catalogue.rules}
+    by_id[PIPELINE_RULE] = _pipeline_rule(catalogue)
     findings: dict[Key, tuple[PlacedRule, str, str, str, Severity]] = {
         key: (by_id[rule_id], code, message, hint, severity)
         for key, (_, rule_id, code, message, hint, severity) in scan.findings.items()
@@ -301,17 +302,30 @@ def _check_evaluation(catalogue: Catalogue, evaluation: Evaluation, example: dic
                  f"rule '{placed.rule.id}' rejects the {fact} that rule '{giver.rule.id}' "
                  "defaulted", f"restrict '{giver.rule.id}' to values '{placed.rule.id}' accepts",
                  example)
-    starts = operation in ("activate", "accept_invitation")
+    starts = any(o.id == operation and o.starts for o in catalogue.pipeline.operations)
     if starts and "scenario" not in evaluation.facts and outcome != "rejected":
-        placed = catalogue.stage_rules(catalogue.pipeline.stages[0].id)[0]
+        placed = next(iter(catalogue.stage_rules(catalogue.pipeline.stages[0].id)),
+                      _pipeline_rule(catalogue))
         find(("ANA004", operation, service), placed, "ANA004",
              f"no scenario rule covers {operation} of {service}",
              "add a scenario rule for it", example)
     if outcome != "rejected" and not any(p.rule.then.steps for p in matched):
-        placed = catalogue.rules[-1]
+        placed = catalogue.rules[-1] if catalogue.rules else _pipeline_rule(catalogue)
         find(("ANA004", operation, service, "steps"), placed, "ANA004",
              f"no rule decides anything on {operation} of {service}: "
              "the plan has no steps", "add a rule with steps (or a rejection) for it", example)
+
+
+PIPELINE_RULE = "(pipeline)"
+
+
+def _pipeline_rule(catalogue: Catalogue) -> PlacedRule:
+    """Where a finding goes that no rule can carry (there are none for it): the pipeline."""
+    rule = Rule.model_construct(  # no rule: a place for findings no rule can carry
+        id=PIPELINE_RULE, description="", source=[], when=When.model_construct(),
+        then=Then.model_construct(), allow=[])
+    return PlacedRule(rule, catalogue.pipeline.stages[0].id,
+                      display_path(catalogue.root / "rules" / PIPELINE_FILE), 1, -1)
 
 
 def _unread_facts(catalogue: Catalogue, read: set[str]) -> list[Diagnostic]:

@@ -264,6 +264,7 @@ class TestReport:
     coverage: Coverage
     show_coverage: bool = False
     fail_under: float | None = None
+    catalogue: Path | None = None  # the catalogue's folder, as reports name it
 
     @property
     def under(self) -> bool:
@@ -281,4 +282,5 @@ def test_catalogue(catalogue: Catalogue, paths: Iterable[Path], show_coverage: b
                    fail_under: float | None = None) -> TestReport:
     """Run the cases in ``paths`` (files or folders) against ``catalogue``."""
     results = run_cases(paths, catalogue)
-    return TestReport(results, coverage(results, catalogue), show_coverage, fail_under)
+    return TestReport(results, coverage(results, catalogue), show_coverage, fail_under,
+                      catalogue.root)

@@ -3,8 +3,11 @@
 The space: every operation x service x variant (x current variant, for a variant change) x
 customer kind x invoice recipient x agreement period x ending x setting value, each also
 with one *variation* (no task, another agency's collaboration, no main contact, ...) so
-that every rule has a request that can reach it. The order is fixed: the same catalogue
-always gives the same corpus.
+that every rule has a request that can reach it. Everything is read from the catalogue:
+services, variants, periods and settings from services/, and which operations there are,
+which start a collaboration, which kinds of customer and what each chooses from the
+`operations`, `payers` and `endings` of rules/pipeline.yaml. The order is fixed: the same
+catalogue always gives the same corpus.
 """
 
 from __future__ import annotations
@@ -12,17 +15,17 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from engine.catalogue.catalogue import Catalogue
+from engine.catalogue.pipeline import OperationSpace
 from engine.catalogue.service import Service
 
 AGENCY_ID = "556000-0001"
 OTHER_AGENCY_ID = "556000-0002"
 
 Request = dict[str, Any]
-
-CUSTOMER_KINDS = ("subscriber", "spcs_customer", "new_customer")
 
 
 def _software(service: Service, old: bool) -> list[dict[str, str]]:
@@ -37,7 +40,12 @@ def _software(service: Service, old: bool) -> list[dict[str, str]]:
     return software
 
 
-def _base(service: Service, operation: str, kind: str, current: str | None) -> Request:
+def _longest(service: Service, variant: str) -> int:
+    """The longest agreement period of a variant: what a customer has now, in the base request."""
+    return max(next(v for v in service.variants if v.id == variant).agreement_periods)
+
+
+def _base(service: Service, operation: OperationSpace, kind: str, current: str | None) -> Request:
     customer: dict[str, Any] = {
         "name": "Kund AB",
         "spcs_customer": kind != "new_customer",
@@ -47,14 +55,15 @@ def _base(service: Service, operation: str, kind: str, current: str | None) -> R
         customer["contact_details"] = {"name": "Nils Ny", "email": "nils@kund.se"}
     if kind == "subscriber" and current is not None:
         customer["subscriptions"] = [{"service": service.id, "variant": current,
-                                      "agreement_period": 12}]
+                                      "agreement_period": _longest(service, current)}]
         customer["login_email"] = "eva@kund.se"  # a subscriber logs in (no_login: without)
-    if operation not in ("activate", "accept_invitation") and current is not None:
+    if not operation.starts and current is not None:
         customer["collaborations"] = [{"agency": AGENCY_ID, "service": service.id,
                                        "variant": current, "invoice_recipient": "agency",
-                                       "agreement_period": 12, "linked": operation != "link"}]
+                                       "agreement_period": _longest(service, current),
+                                       "linked": True}]
     return {
-        "operation": operation,
+        "operation": operation.id,
         "service": service.id,
         "customer": customer,
         "agency": {
@@ -68,109 +77,116 @@ def _base(service: Service, operation: str, kind: str, current: str | None) -> R
     }
 
 
-def _vary_no_task(r: Request, service: Service) -> None:
+@dataclass(frozen=True)
+class _At:
+    """Where a variation applies: the service, whether the operation starts a collaboration,
+    and another service of the catalogue (for collaborations in other services)."""
+
+    service: Service
+    starts: bool
+    other: str | None  # None in a catalogue of one service
+
+
+def _vary_no_task(r: Request, at: _At) -> None:
     r["agency"]["tasks"] = []
     r.pop("task", None)
 
 
-def _vary_other_agency(r: Request, service: Service) -> None:
+def _vary_other_agency(r: Request, at: _At) -> None:
     r["customer"].setdefault("collaborations", []).append(
-        {"agency": OTHER_AGENCY_ID, "service": "ekonomioversikt"})
+        {"agency": OTHER_AGENCY_ID, "service": at.other or at.service.id})
 
 
-def _vary_no_main_contact(r: Request, service: Service) -> None:
+def _vary_no_main_contact(r: Request, at: _At) -> None:
     r["customer"].pop("main_contact", None)
 
 
-def _vary_used_before(r: Request, service: Service) -> None:
-    r["customer"]["used_services"] = [service.id]
+def _vary_used_before(r: Request, at: _At) -> None:
+    r["customer"]["used_services"] = [at.service.id]
     r["customer"]["login_email"] = "login@kund.se"
 
 
-def _vary_addons(r: Request, service: Service) -> None:
+def _vary_addons(r: Request, at: _At) -> None:
     """The customer has every add-on some variant of the catalogue can disable."""
     r["customer"].setdefault("subscriptions", [])
 
 
-def _vary_unlinked(r: Request, service: Service) -> None:
+def _vary_unlinked(r: Request, at: _At) -> None:
     for collaboration in r["customer"].get("collaborations", []):
         collaboration["linked"] = False
 
 
-def _vary_old_software(r: Request, service: Service) -> None:
-    r["agency"]["software"] = _software(service, old=True)
+def _vary_old_software(r: Request, at: _At) -> None:
+    r["agency"]["software"] = _software(at.service, old=True)
 
 
-def _vary_task_without_people(r: Request, service: Service) -> None:
+def _vary_task_without_people(r: Request, at: _At) -> None:
     r["agency"]["tasks"] = [{"id": "T1", "name": "Bokföring"}]
 
 
-def _vary_not_in_advisor(r: Request, service: Service) -> None:
+def _vary_not_in_advisor(r: Request, at: _At) -> None:
     r["customer"]["in_advisor"] = False
 
 
-def _vary_no_choices(r: Request, service: Service) -> None:
+def _vary_no_choices(r: Request, at: _At) -> None:
     for key in ("variant", "invoice_recipient", "agreement_period", "settings", "ending"):
         r.pop(key, None)
 
 
-def _vary_no_task_selected(r: Request, service: Service) -> None:
+def _vary_no_task_selected(r: Request, at: _At) -> None:
     r.pop("task", None)
 
 
-def _vary_no_recipient(r: Request, service: Service) -> None:
+def _vary_no_recipient(r: Request, at: _At) -> None:
     r.pop("invoice_recipient", None)
 
 
-def _vary_no_contact_details(r: Request, service: Service) -> None:
+def _vary_no_contact_details(r: Request, at: _At) -> None:
     r["customer"].pop("contact_details", None)
 
 
-def _vary_used_before_no_login(r: Request, service: Service) -> None:
-    r["customer"]["used_services"] = [service.id]
+def _vary_used_before_no_login(r: Request, at: _At) -> None:
+    r["customer"]["used_services"] = [at.service.id]
     r["customer"].pop("login_email", None)
 
 
-def _vary_flip_collaboration(r: Request, service: Service) -> None:
-    """Activations get a collaboration with this agency already; edits lose theirs; a linked one."""
+def _vary_flip_collaboration(r: Request, at: _At) -> None:
+    """Operations that start a collaboration get one with this agency already; others lose theirs."""
     customer = r["customer"]
-    ours = [c for c in customer.get("collaborations", []) if c["agency"] == AGENCY_ID]
-    if r["operation"] in ("activate", "accept_invitation"):
+    if at.starts:
         customer.setdefault("collaborations", []).append(
-            {"agency": AGENCY_ID, "service": service.id})
-    elif r["operation"] == "link":
-        for collaboration in ours:
-            collaboration["linked"] = True
+            {"agency": AGENCY_ID, "service": at.service.id})
     else:
         customer["collaborations"] = [c for c in customer.get("collaborations", [])
                                       if c["agency"] != AGENCY_ID]
 
 
-def _vary_customer_pays_collaboration(r: Request, service: Service) -> None:
+def _vary_customer_pays_collaboration(r: Request, at: _At) -> None:
     for collaboration in r["customer"].get("collaborations", []):
         if collaboration["agency"] == AGENCY_ID:
             collaboration["invoice_recipient"] = "customer"
 
 
-def _vary_vague_collaboration(r: Request, service: Service) -> None:
-    """Activations meet an unlinked collaboration of ours; edits one whose variant is not known."""
+def _vary_vague_collaboration(r: Request, at: _At) -> None:
+    """Starting operations meet an unlinked collaboration of ours; others one whose variant is
+    not known."""
     customer = r["customer"]
-    if r["operation"] in ("activate", "accept_invitation"):
+    if at.starts:
         customer.setdefault("collaborations", []).append(
-            {"agency": AGENCY_ID, "service": service.id, "linked": False})
+            {"agency": AGENCY_ID, "service": at.service.id, "linked": False})
     for collaboration in customer.get("collaborations", []):
         if collaboration["agency"] == AGENCY_ID:
             collaboration.pop("variant", None)
 
 
-def _vary_other_collaboration(r: Request, service: Service) -> None:
-    r["customer"].setdefault("collaborations", []).append(
-        {"agency": AGENCY_ID, "service": "ekonomioversikt" if service.id != "ekonomioversikt"
-         else "scanner"})
+def _vary_other_collaboration(r: Request, at: _At) -> None:
+    if at.other is not None:
+        r["customer"].setdefault("collaborations", []).append(
+            {"agency": AGENCY_ID, "service": at.other})
 
 
-VARIATIONS: dict[str, Callable[[Request, Service], None]] = {
-    "none": lambda r, s: None,
+VARIATIONS: dict[str, Callable[[Request, _At], None]] = {
+    "none": lambda r, at: None,
     "no_task": _vary_no_task,
     "other_agency": _vary_other_agency,
     "no_main_contact": _vary_no_main_contact,
@@ -191,6 +207,18 @@ VARIATIONS: dict[str, Callable[[Request, Service], None]] = {
 }
 
 
+def _at(catalogue: Catalogue, service: Service, operation: str) -> _At:
+    others = [s for s in catalogue.services if s != service.id]
+    starts = any(o.id == operation and o.starts for o in catalogue.pipeline.operations)
+    return _At(service, starts, others[0] if others else None)
+
+
+def vary(catalogue: Catalogue, request: Request, name: str) -> None:
+    """Apply the variation ``name`` to a request of the catalogue's space, in place."""
+    VARIATIONS[name](request, _at(catalogue, catalogue.services[request["service"]],
+                                  request["operation"]))
+
+
 def _with_addons(request: Request, catalogue: Catalogue) -> None:
     """Give the customer, where it subscribes to a service, every add-on of that service."""
     for subscription in request["customer"].get("subscriptions", []):
@@ -205,27 +233,24 @@ def _addon_holders(catalogue: Catalogue) -> list[dict[str, Any]]:
     for service in catalogue.services.values():
         for variant in service.variants:
             for ref in variant.disables:
-                holders.setdefault(ref.service, set()).add(ref.addon)
+                if ref.service in catalogue.services:  # else CAT013, and no analysis
+                    holders.setdefault(ref.service, set()).add(ref.addon)
     return [{"service": s, "variant": catalogue.services[s].variants[0].id,
-             "agreement_period": 12, "addons": sorted(addons)}
+             "agreement_period": _longest(catalogue.services[s], catalogue.services[s].variants[0].id),
+             "addons": sorted(addons)}
             for s, addons in sorted(holders.items())]
 
 
 def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> Iterator[Request]:
     """Every request of the space, with each variation (default: all of them)."""
     names = variations or tuple(VARIATIONS)
-    periods = sorted(catalogue.periods)
     holders = _addon_holders(catalogue)
+    holder_services = {h["service"] for h in holders}
     seen: set[str] = set()
     for service in catalogue.services.values():
-        variants = [v.id for v in service.variants]
-        # one tuple of (setting, value) pairs per combination; [()] for a service without any
-        settings = list(itertools.product(*[[(s.id, value) for value in s.values]
-                                            for s in service.settings]))
         for operation, kind, variant, current, recipient, period, ending, setting in \
-                _dimensions(variants, periods, settings):
-            if kind is None:
-                continue
+                _dimensions(catalogue, service):
+            at = _at(catalogue, service, operation.id)
             base = _base(service, operation, kind, current)
             if variant is not None:
                 base["variant"] = variant
@@ -237,13 +262,10 @@ def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> I
                 base["ending"] = {"by": ending[0], "service": ending[1]}
             if setting:
                 base["settings"] = dict(setting)
-            if holders and service.id not in {h["service"] for h in holders}:
+            if holders and service.id not in holder_services and kind != "new_customer":
                 base["customer"]["spcs_customer"] = True
                 base["customer"].setdefault("subscriptions", []).extend(holders)  # copied below
-            frozen = json.dumps(base)
-            for name in names:
-                request = json.loads(frozen)  # a deep copy, several times faster than deepcopy
-                VARIATIONS[name](request, service)
+            for request in _varied(json.dumps(base), names, at, current):
                 _with_addons(request, catalogue)
                 key = json.dumps(request, sort_keys=True)
                 if key not in seen:  # e.g. "no payer" makes requests differing by payer equal
@@ -251,28 +273,58 @@ def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> I
                     yield request
 
 
-def _dimensions(variants: list[str], periods: list[int],
-                settings: list[tuple[tuple[str, str], ...]]) -> Iterator[tuple[Any, ...]]:
-    recipients = ("agency", "customer")
-    endings = list(itertools.product(("agency", "customer"), ("end", "continue")))
+def _varied(frozen: str, names: tuple[str, ...], at: _At, current: str | None
+            ) -> Iterator[Request]:
+    """The base request with each variation, then with each other agreement period the
+    customer's current variant allows (its subscription's and collaboration's)."""
+    for name in names:
+        request = json.loads(frozen)  # a deep copy, several times faster than deepcopy
+        VARIATIONS[name](request, at)
+        yield request
+    if current is None:
+        return
+    periods = next(v for v in at.service.variants if v.id == current).agreement_periods
+    for period in sorted(periods)[:-1]:
+        request = json.loads(frozen)
+        customer = request["customer"]
+        for held in customer.get("subscriptions", []) + customer.get("collaborations", []):
+            if held["service"] == at.service.id:
+                held["agreement_period"] = period
+        yield request
+
+
+Dimension = tuple[OperationSpace, str, str | None, str | None, str | None, int | None,
+                  tuple[str, str] | None, tuple[tuple[str, str], ...]]
+
+
+def _dimensions(catalogue: Catalogue, service: Service) -> Iterator[Dimension]:
+    """(operation, customer kind, variant asked, current variant, payer, period, ending,
+    settings) for every combination the catalogue admits, variant by variant."""
+    pipeline = catalogue.pipeline
+    variants = [v.id for v in service.variants]
+    periods: list[int | None] = [*sorted(catalogue.periods)]
+    recipients: list[str | None] = list(pipeline.payers)
+    endings: list[tuple[str, str] | None] = list(itertools.product(pipeline.endings.by,
+                                                                   pipeline.endings.service))
+    # one tuple of (setting, value) pairs per combination; [()] for a service without any
+    settings = list(itertools.product(*[[(s.id, value) for value in s.values]
+                                        for s in service.settings]))
     for variant in variants:
-        for kind in CUSTOMER_KINDS:
-            currents = variants if kind == "subscriber" else [None]
-            for current, recipient, period, setting in itertools.product(
-                    currents, recipients, periods, settings):
-                yield "activate", kind, variant, current, recipient, period, None, setting
-        for kind in ("spcs_customer", "new_customer"):
-            yield "accept_invitation", kind, None, None, None, None, None, ()
-        for current in variants:
-            yield "change_variant", "spcs_customer", variant, current, None, None, None, ()
-        for recipient in recipients:
-            yield "change_invoice_recipient", "spcs_customer", None, variant, recipient, None, \
-                None, ()
-        for period in periods:
-            yield "change_agreement_period", "spcs_customer", None, variant, None, period, None, ()
-        for ending in endings:
-            yield "end", "spcs_customer", None, variant, None, None, ending, ()
-        yield "link", "spcs_customer", None, variant, None, None, None, ()
+        for operation in pipeline.operations:
+            chooses = set(operation.chooses)
+            for kind in operation.customers:
+                if operation.starts:  # a subscriber has a subscription in some variant
+                    currents: list[str | None] = list(variants) if kind == "subscriber" else [None]
+                else:  # the collaboration's variant: any, when changing it
+                    currents = list(variants) if "variant" in chooses else [variant]
+                for current, recipient, period, ending, setting in itertools.product(
+                        currents,
+                        recipients if "invoice_recipient" in chooses else [None],
+                        periods if "agreement_period" in chooses else [None],
+                        endings if "ending" in chooses else [None],
+                        settings if "settings" in chooses else [()]):
+                    yield (operation, kind, variant if "variant" in chooses else None, current,
+                           recipient, period, ending, setting)
 
 
 def requests(catalogue: Catalogue, count: int | None = None) -> Iterator[Request]:

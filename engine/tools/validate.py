@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from engine.errors import Diagnostic, InputError, Severity, Verdict, display_pat
 from engine.evaluation.limits import check_limits
 from engine.tools.analyse import analyse
 from engine.tools.cache import open_cache, read_analysis, write_analysis
+from engine.tools.dependents import check_dependents, default_dependents
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ValidationReport:
     diagnostics: list[Diagnostic]
     usable: bool  # False when the folder is no catalogue at all
     strict: bool = False  # warnings fail the run too
+    catalogue: str = ""  # the catalogue as the report names it
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity is severity)
@@ -40,36 +42,44 @@ class ValidationReport:
 
 
 def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
-                       cache: bool = False, say: Callable[[str], None] | None = None
+                       cache: bool = False, say: Callable[[str], None] | None = None,
+                       requests: Sequence[Path] | None = None
                        ) -> tuple[Catalogue | None, list[Diagnostic]]:
     """Every problem of the catalogue at ``root``: files, shapes, references, then (when
-    those are clean and ``analysis`` is on) the static analysis of the rules.
+    those are clean) the requests and cases that depend on it (``requests``, default: its
+    examples/ and tests/scenarios/) and, with ``analysis``, the static analysis of the rules.
 
     With ``cache``, the analysis of a catalogue seen before is read from disk (tools.cache);
     ``say`` hears why the cache is not used, if it is not.
     """
     catalogue, problems = check_catalogue(
         Path(root) if root is not None else default_catalogue_dir())
-    if catalogue is not None and not any(p.severity is Severity.ERROR for p in problems):
+    clean = catalogue is not None and not any(p.severity is Severity.ERROR for p in problems)
+    if catalogue is not None and clean:
         problems = sorted(problems + check_limits(catalogue))  # needs rules that compile
-    if catalogue is not None and analysis and not any(
-            p.severity is Severity.ERROR for p in problems):
+        clean = not any(p.severity is Severity.ERROR for p in problems)
+    if catalogue is not None and clean:
+        problems = problems + check_dependents(
+            catalogue, default_dependents(catalogue) if requests is None else requests)
+    if catalogue is not None and analysis and clean:
         folder = open_cache(say) if cache else None
         found = read_analysis(catalogue, folder)
         if found is None:
             found = analyse(catalogue)
             write_analysis(catalogue, found, folder)
-        problems = sorted(problems + found)
-    return catalogue, problems
+        problems = problems + found
+    return catalogue, sorted(problems)
 
 
 def validate(root: Path, analysis: bool = True, cache: bool = True, strict: bool = False,
-             say: Callable[[str], None] | None = None) -> ValidationReport:
-    """`collab validate`: the report on the catalogue folder ``root``; ``say`` hears why the
-    analysis cache is not used, if it is not."""
+             say: Callable[[str], None] | None = None, requests: Sequence[Path] | None = None,
+             name: str | None = None) -> ValidationReport:
+    """`collab validate`: the report on the catalogue folder ``root`` (called ``name`` in
+    the report) and, as validate_catalogue says, on the ``requests`` that depend on it;
+    ``say`` hears why the analysis cache is not used, if it is not."""
     if not root.is_dir():
         raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
                                      "name the folder that holds services/ and rules/")])
-    _, problems = validate_catalogue(root, analysis, cache, say)
+    _, problems = validate_catalogue(root, analysis, cache, say, requests)
     usable = not any(p.code == "CAT001" for p in problems)
-    return ValidationReport(root, problems, usable, strict)
+    return ValidationReport(root, problems, usable, strict, name or display_path(root))

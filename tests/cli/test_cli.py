@@ -189,12 +189,13 @@ def test_optional_arguments_show_as_optional_in_usage() -> None:
     assert "validate [OPTIONS] [DIR]" in collab("validate", "--help").stdout
 
 
-def test_clean_catalogue_validates_with_exit_0() -> None:
+def test_clean_catalogue_validates_with_exit_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
     result = collab("validate", "--strict")
     assert_no_traceback(result)
     assert result.exit_code == 0
     assert "[error]" not in result.stdout and "[warning]" not in result.stdout
-    assert result.stderr.strip() == "catalogue is valid"
+    assert result.stderr.splitlines() == ["catalogue: . (the current folder)", "catalogue is valid"]
 
 
 def test_warnings_pass_validate_but_fail_it_with_strict(catalogue_copy: Path) -> None:
@@ -206,7 +207,7 @@ def test_warnings_pass_validate_but_fail_it_with_strict(catalogue_copy: Path) ->
         assert_no_traceback(result)
         assert re.search(r"^catalogue/rules/domain\.yaml:\d+:\d+: \[warning\] .* \(CAT040\)$",
                          result.stdout, re.MULTILINE)
-        assert result.stderr.strip() == "0 error(s), 1 warning(s)"
+        assert result.stderr.splitlines() == ["catalogue: catalogue", "0 error(s), 1 warning(s)"]
     assert relaxed.exit_code == 0
     assert strict.exit_code == 1
 
@@ -360,7 +361,7 @@ def test_a_bug_exits_3_with_a_plain_message(monkeypatch: pytest.MonkeyPatch) -> 
     assert_no_traceback(result)
     assert result.exit_code == 3
     assert result.stdout == ""
-    assert result.stderr.startswith("collab: internal error: RuntimeError: planted bug\n")
+    assert result.stderr.splitlines()[1] == "collab: internal error: RuntimeError: planted bug"
     assert "COLLAB_DEBUG=1" in result.stderr
 
 
@@ -541,7 +542,8 @@ def test_committed_files_pass_check_and_a_stale_one_fails_it(
         command: str, folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     current = collab(command, "--check", "--out", ROOT / folder)
-    assert (current.exit_code, current.output) == (0, "")
+    header = "catalogue: . (the current folder)\n" if command == "docs" else ""
+    assert (current.exit_code, current.output) == (0, header)
 
     copy = tmp_path / "copy"
     shutil.copytree(ROOT / folder, copy)

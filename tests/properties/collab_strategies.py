@@ -22,7 +22,7 @@ import yaml
 from hypothesis import strategies as st
 
 from engine import Catalogue
-from engine.tools.generate import VARIATIONS, corpus
+from engine.tools.generate import VARIATIONS, corpus, vary
 
 OPERATIONS = ("activate", "accept_invitation", "change_variant", "change_invoice_recipient",
               "change_agreement_period", "end", "link")
@@ -290,9 +290,8 @@ def corpus_requests(catalogue: Catalogue, space: list[Request] | None = None
     @st.composite
     def build(draw: st.DrawFn) -> Request:
         request = json.loads(draw(st.sampled_from(frozen)))
-        service = catalogue.services[request["service"]]
         for name in draw(st.lists(st.sampled_from(sorted(VARIATIONS)), max_size=3)):
-            VARIATIONS[name](request, service)
+            vary(catalogue, request, name)
         if draw(st.booleans()):
             request["customer"]["name"] = draw(st.sampled_from(NAMES))
         return _dedupe_collaborations(request)

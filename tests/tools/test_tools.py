@@ -163,7 +163,7 @@ def test_diff_lists_exactly_the_affected_requests(catalogue: Catalogue,
 def test_diff_of_identical_catalogues_is_empty() -> None:
     result = run("diff", "--old", ROOT, ROOT / "examples")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("0 of 21 request(s)")
+    assert result.stdout.startswith("0 of 21 request(s)")
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -189,15 +189,15 @@ def test_diff_against_a_git_revision(tmp_path: Path) -> None:
 
 def test_generate_is_deterministic_and_distinct(catalogue: Catalogue) -> None:
     size = sum(1 for _ in corpus(catalogue))
-    first = run("generate", "--count", str(size + 5)).output
-    assert first == run("generate", "--count", str(size + 5)).output
+    first = run("generate", "--count", str(size + 5)).stdout
+    assert first == run("generate", "--count", str(size + 5)).stdout
     lines = first.splitlines()
     assert len(lines) == len(set(lines)) == size + 5
 
 
 def test_batch_plans_every_line_and_never_stops(tmp_path: Path) -> None:
     requests = tmp_path / "requests.jsonl"
-    good = run("generate", "--count", "600").output
+    good = run("generate", "--count", "600").stdout
     requests.write_bytes(good.encode() + b'{"not json\n\n\xff\n{"operation": "activate"}\n')
     one = run("batch", requests, "--jobs", "1")
     two = run("batch", requests, "--jobs", "2", "-o", tmp_path / "plans.jsonl")

@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from engine.catalogue.documents import load_document
-from engine.errors import CollabError, Diagnostic
+from engine.errors import CollabError, Diagnostic, display_path
 from engine.plan.model import OUTCOME_WORDS
 from engine.render.diagnostics import diagnostics_json
 from engine.render.diff import report_data
@@ -162,7 +162,8 @@ def create_app(workspace: Workspace) -> Starlette:
 
     async def api_validate(request: Request) -> Response:
         """As `collab validate --format json` prints it (with the analysis once it ran)."""
-        return Response(diagnostics_json(list(workspace.validation.problems)),
+        return Response(diagnostics_json(list(workspace.validation.problems),
+                                         catalogue=display_path(workspace.root)),
                         media_type="application/json")
 
     async def api_impact(request: Request) -> Response:
