@@ -94,8 +94,9 @@ class MutantResult:
         if self.status == "equivalent":
             return self.mutant.redundant
         if self.status in ("survived", "allowed"):
-            return (f"{self.mutant.gap}, e.g. {self.example} "
-                    f"(its {', '.join(self.differs)} would differ)")
+            effect = (f"its {', '.join(self.differs)} would differ" if self.differs else
+                      "two rules would decide one fact differently")
+            return f"{self.mutant.gap}, e.g. {self.example} ({effect})"
         return ""
 
 
@@ -173,8 +174,7 @@ def _when_variants(catalogue: Catalogue, when: When
             where = (*prefix, fact)
             rest = {k: v for k, v in tests.items() if k != fact}
             yield ("MUT002", where, f"drop the condition {shown}",
-                   f"add a case where {fact} is not {describe(test).removeprefix('= ')} and "
-                   "the rest of the rule holds",
+                   f"add a case where {fact} {_negated(test)} and the rest of the rule holds",
                    "the condition may be redundant: no request in the generated space plans "
                    "differently without it", rebuild(rest))
             yield from _value_mutants(catalogue, when, fact, test, tests[fact], where, shown,
@@ -193,6 +193,23 @@ def _when_variants(catalogue: Catalogue, when: When
                f"add a case where only alternative {j + 1} of `any` holds",
                "the alternative may be redundant: no request in the generated space plans "
                "differently without it", mutated)
+
+
+def _negated(test: Scalar | list[Scalar] | Compare) -> str:
+    """The condition turned around, as a person would say it: "is not agency"."""
+    if isinstance(test, Compare):
+        if test.present is not None:
+            return "is absent" if test.present else "is present"
+        if test.not_ is not None:
+            return f"is {_word(test.not_)}"
+        if test.in_ is not None:
+            return "is none of " + ", ".join(map(_word, test.in_))
+        if test.not_in is not None:
+            return "is one of " + ", ".join(map(_word, test.not_in))
+        return f"is not {describe(test)}"
+    if isinstance(test, list):
+        return "is none of " + ", ".join(map(_word, test))
+    return f"is not {_word(test)}"
 
 
 def _tests(data: dict[str, Any]) -> dict[str, Any]:
@@ -417,7 +434,7 @@ def _difference(probe: _Probe, baselines: Iterable[tuple[int, _Baseline]]
             continue
         plan = probe.plan(baseline.request)
         if plan is None:
-            return index, ("rules (they conflict)",)
+            return index, ()
         observed = actual(plan)
         differs = tuple(k for k, v in baseline.observed.items()
                         if k != "steps_include" and observed[k] != v)
