@@ -24,13 +24,13 @@ import multiprocessing
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from engine.analyse import summarise
-from engine.catalogue import Catalogue, PlacedRule
 from engine.cases import Expectation, actual, case_request, load_case, mismatches
+from engine.catalogue import Catalogue, PlacedRule
 from engine.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.errors import CollabError, Diagnostic, EngineError, InputError
 from engine.evaluate import python_matcher, trace
@@ -154,45 +154,49 @@ def _word(value: Scalar) -> str:
 Position = tuple[str | int, ...]
 
 
-def _when_variants(catalogue: Catalogue, when: When
-                   ) -> Iterator[tuple[str, Position, str, str, str, dict[str, Any]]]:
-    """(code, position, change, gap, redundant, mutated `when` as data) for every mutant of
-    ``when``; positions are relative to the rule's `when`."""
+Variant = tuple[str, Position, str, str, str, Any]  # code, position, change, gap, redundant, new
+
+
+def _when_variants(catalogue: Catalogue, when: When) -> Iterator[Variant]:
+    """Every mutant of ``when``: (code, position relative to `when`, change, gap, redundant,
+    the mutated `when` as data)."""
     data = when.model_dump(by_alias=True, exclude_none=True)
-    scopes: list[tuple[Position, dict[str, Any], Callable[[dict[str, Any]], dict[str, Any]]]]
-    scopes = [((), data, lambda tests: {**tests, **({"any": data["any"]} if "any" in data else {})})]
-    for j, alternative in enumerate(data.get("any", [])):
-        def rebuild(tests: dict[str, Any], j: int = j) -> dict[str, Any]:
-            alternatives = [*data["any"][:j], tests, *data["any"][j + 1:]]
-            return {**_tests(data), "any": alternatives}
-        scopes.append((("any", j), alternative, rebuild))
-    for prefix, tests_data, rebuild in scopes:
-        tests = _tests(tests_data)
-        typed = When.model_validate(tests).tests
-        for fact, test in typed.items():
+    alternatives: list[dict[str, Any]] = data.get("any", [])
+    for scope in [None, *range(len(alternatives))]:
+        tests = _tests(data) if scope is None else alternatives[scope]
+        prefix: Position = () if scope is None else ("any", scope)
+        for fact, test in When.model_validate(tests).tests.items():
             shown = f"`{fact} {describe(test)}`"
-            where = (*prefix, fact)
             rest = {k: v for k, v in tests.items() if k != fact}
-            yield ("MUT002", where, f"drop the condition {shown}",
+            yield ("MUT002", (*prefix, fact), f"drop the condition {shown}",
                    f"add a case where {fact} {_negated(test)} and the rest of the rule holds",
                    "the condition may be redundant: no request in the generated space plans "
-                   "differently without it", rebuild(rest))
-            yield from _value_mutants(catalogue, when, fact, test, tests[fact], where, shown,
-                                      lambda value, rest=rest, fact=fact:
-                                      rebuild({**rest, fact: value}))
-    for j in range(len(data.get("any", []))):
-        remaining = [a for k, a in enumerate(data["any"]) if k != j]
+                   "differently without it", _with_tests(data, scope, rest))
+            for code, where, change, gap, redundant, value in _value_mutants(
+                    catalogue, when, fact, test, tests[fact], shown):
+                yield (code, (*prefix, fact, *where), change, gap, redundant,
+                       _with_tests(data, scope, {**rest, fact: value}))
+    for j in range(len(alternatives)):
+        remaining = [a for k, a in enumerate(alternatives) if k != j]
         top = _tests(data)
-        if len(remaining) == 1:
-            if set(remaining[0]) & set(top):
-                continue  # cannot be written as one `when`
-            mutated = {**top, **remaining[0]}
-        else:
+        if len(remaining) > 1:
             mutated = {**top, "any": remaining}
+        elif set(remaining[0]) & set(top):
+            continue  # cannot be written as one `when`
+        else:
+            mutated = {**top, **remaining[0]}
         yield ("MUT002", ("any", j), f"drop alternative {j + 1} of `any`",
                f"add a case where only alternative {j + 1} of `any` holds",
                "the alternative may be redundant: no request in the generated space plans "
                "differently without it", mutated)
+
+
+def _with_tests(data: dict[str, Any], scope: int | None, tests: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (a `when`) with the tests at ``scope`` (the top, or an alternative) replaced."""
+    if scope is None:
+        return {**tests, **({"any": data["any"]} if "any" in data else {})}
+    alternatives = [*data["any"][:scope], tests, *data["any"][scope + 1:]]
+    return {**_tests(data), "any": alternatives}
 
 
 def _negated(test: Scalar | list[Scalar] | Compare) -> str:
@@ -216,55 +220,43 @@ def _tests(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "any"}
 
 
-def _value_mutants(catalogue: Catalogue, when: When, fact: str, test: Scalar | list[Scalar] | Compare,
-                   raw: Any, where: Position, shown: str,
-                   make: Callable[[Any], dict[str, Any]]
-                   ) -> Iterator[tuple[str, Position, str, str, str, dict[str, Any]]]:
-    domain = _domain(catalogue, fact, when)
+def _value_mutants(catalogue: Catalogue, when: When, fact: str,
+                   test: Scalar | list[Scalar] | Compare, raw: Any, shown: str
+                   ) -> Iterator[Variant]:
+    """The test on ``fact`` with another value of its domain (or `present` negated); the
+    position is relative to the fact's test, the last item the new test as data."""
+    if isinstance(test, Compare) and test.present is not None:
+        now = "absent" if test.present else "present"
+        yield ("MUT004", (), f"{shown} -> {now}", f"add a case where {fact} is {now}",
+               "the condition may be redundant: no request in the generated space plans "
+               "differently with it negated", {"present": not test.present})
+        return
 
-    def replaced(value: Scalar, old: Scalar, position: Position) -> tuple[str, Position, str, str, str]:
-        return ("MUT003", position, f"{shown}: {_word(old)} -> {_word(value)}",
+    def replaced(old: Scalar, value: Scalar, where: Position, new: Any) -> Variant:
+        return ("MUT003", where, f"{shown}: {_word(old)} -> {_word(value)}",
                 f"add a case where {fact} is {_word(value)} (or {_word(old)})",
                 f"the condition may be too narrow or redundant: no request in the generated "
-                f"space plans differently with {_word(value)} for {_word(old)}")
+                f"space plans differently with {_word(value)} for {_word(old)}", new)
 
-    if isinstance(test, Compare) and test.present is not None:
-        yield ("MUT004", where, f"{shown} -> {'absent' if test.present else 'present'}",
-               f"add a case where {fact} is {'absent' if test.present else 'present'}",
-               "the condition may be redundant: no request in the generated space plans "
-               "differently with it negated", make({"present": not test.present}))
-        return
-    members: list[Scalar] | None = None
-    key: str | None = None
-    if isinstance(test, list):
-        members = test
-    elif isinstance(test, Compare):
-        key = next(k for k in ("in", "not_in") if raw.get(k) is not None) \
-            if raw.get("in") is not None or raw.get("not_in") is not None else None
-        members = raw[key] if key else None
-    if members is not None:
+    domain = _domain(catalogue, fact, when)
+    key = next((k for k in ("in", "not_in", "not", "gt", "gte", "lt", "lte")
+                if isinstance(raw, dict) and raw.get(k) is not None), None)
+    members = raw if isinstance(raw, list) else raw[key] if key in ("in", "not_in") else None
+    if members is not None:  # a list: each member replaced by each value not in it
         for k, old in enumerate(members):
             for value in domain:
-                if value in members or type(value) is not type(old):
-                    continue
-                swapped = [*members[:k], value, *members[k + 1:]]
-                position = (*where, key, k) if key else (*where, k)
-                yield (*replaced(value, old, position),
-                       make({key: swapped} if key else swapped))
+                if value not in members and type(value) is type(old):
+                    swapped = [*members[:k], value, *members[k + 1:]]
+                    yield replaced(old, value, (key, k) if key else (k,),
+                                   {key: swapped} if key else swapped)
         return
-    if isinstance(test, Compare):
-        name = next(k for k, v in raw.items() if v is not None)
-        old_value = raw[name]
-        for value in domain:
-            if value != old_value and type(value) is type(old_value):
-                yield (*replaced(value, old_value, (*where, name)), make({name: value}))
-        return
+    old = raw[key] if key else raw
     for value in domain:
-        if value != test and type(value) is type(test):
-            yield (*replaced(value, test, where), make(value))
+        if value != old and type(value) is type(old):
+            yield replaced(old, value, (key,) if key else (), {key: value} if key else value)
 
 
-def _then_variants(then: Then) -> Iterator[tuple[str, Position, str, str, str, Then]]:
+def _then_variants(then: Then) -> Iterator[Variant]:
     for fact in then.set:
         yield ("MUT005", ("set", fact), f"drop `set: {fact}`",
                f"add a case that checks the {fact} decided",

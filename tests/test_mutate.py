@@ -1,0 +1,139 @@
+"""`collab test --mutate`: mutants of the rules, run against the scenario cases."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from engine import Catalogue
+from engine.cases import case_files, mismatches
+from engine.compile import CompiledCatalogue, CompiledStage, compile_catalogue
+from engine.errors import EngineError
+from engine.evaluate import durable_matcher, trace
+from engine.tools.mutate import (
+    MutationError,
+    MutationReport,
+    load_cases,
+    mutant_catalogue,
+    mutants,
+    mutate,
+    report_json,
+    report_junit,
+    report_text,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "tests" / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def report(catalogue: Catalogue) -> MutationReport:
+    return mutate(catalogue, case_files([SCENARIOS]))
+
+
+def test_the_shipped_cases_kill_every_mutant_a_case_can_kill(report: MutationReport) -> None:
+    assert report.count("survived") == 0, report_text(report)
+    assert report.score == 100.0
+    assert report.count("killed") > 900
+    # each kind of change is made, and a redundant condition is told apart from a gap
+    assert {r.mutant.code for r in report.results} == {f"MUT00{n}" for n in range(1, 7)}
+    assert report.count("equivalent") > 0
+
+
+def test_an_equivalent_mutant_is_listed_as_redundant_at_its_line(report: MutationReport) -> None:
+    equivalent = [r for r in report.results if r.status == "equivalent"
+                  and r.mutant.code == "MUT002" and "condition" in r.mutant.change]
+    assert equivalent
+    for result in equivalent:
+        assert "redundant" in result.hint
+        fact = result.mutant.change.split("`")[1].split()[0]
+        written = Path(result.mutant.file).read_text(encoding="utf-8").splitlines()
+        assert fact in written[result.mutant.line - 1], result.mutant
+
+
+def test_without_a_case_its_mutants_survive_with_a_hint_at_the_changed_line(
+        catalogue: Catalogue) -> None:
+    left_out = SCENARIOS / "pins-end-eekonomi-spcs-customer-current-pro-ending-by-agency-service-end.yaml"
+    rest = [p for p in case_files([SCENARIOS]) if p != left_out]
+    without = mutate(catalogue, rest)
+    survivors = [r for r in without.results if r.status == "survived"]
+    assert survivors and without.score < 100.0
+    compiled = compile_catalogue(catalogue)
+    (case,) = load_cases([left_out], catalogue, compiled)
+    for result in survivors:
+        mutant = result.mutant
+        # the left-out case is what killed it ...
+        plan = trace(compile_catalogue(mutant_catalogue(catalogue, mutant)),
+                     case.baseline.request).plan
+        assert mismatches(case.expect, plan), mutant
+        # ... and the report points at what was changed, with a request that tells them apart
+        written = Path(mutant.file).read_text(encoding="utf-8").splitlines()[mutant.line - 1]
+        if mutant.code == "MUT001":
+            assert f"id: {mutant.rule}" in written
+        elif mutant.code == "MUT002" and "condition" in mutant.change:
+            assert mutant.change.split("`")[1].split()[0] in written
+        assert result.hint.startswith("add a case") and ", e.g. " in result.hint
+
+
+def test_the_verdicts_are_those_of_durable_rules(catalogue: Catalogue,
+                                                  report: MutationReport) -> None:
+    """Every 16th mutant, every case, evaluated in full with durable-rules: the same verdict as
+    the run's (which uses the Python matcher and skips requests the change cannot affect)."""
+    compiled = compile_catalogue(catalogue)
+    cases = load_cases(case_files([SCENARIOS]), catalogue, compiled)
+    verdicts = {(r.mutant.rule, r.mutant.line, r.mutant.change): r.status == "killed"
+                for r in report.results}
+    checked = 0
+    for mutant in mutants(catalogue)[::16]:
+        changed = mutant_catalogue(catalogue, mutant)
+        stage = catalogue.rule(mutant.rule).stage
+        # only the changed rule's stage gets rulesets of its own: the others are the same
+        stages = tuple(CompiledStage(s.stage, changed) if s.stage == stage else s
+                       for s in compiled.stages)
+        durable = CompiledCatalogue(changed, stages)
+        killed = False
+        for case in cases:
+            try:
+                plan = trace(durable, case.baseline.request, durable_matcher).plan
+            except EngineError:
+                killed = True
+                break
+            if mismatches(case.expect, plan):
+                killed = True
+                break
+        assert killed == verdicts[(mutant.rule, mutant.line, mutant.change)], mutant
+        checked += 1
+    assert checked > 50
+
+
+def test_reports(report: MutationReport) -> None:
+    data = report_json(report)
+    assert {"mutants", "killed", "survived", "equivalent", "score", "survivors"} <= set(data)
+    assert data["mutants"] == len(report.results)
+    assert data["killed"] + data["survived"] + data["equivalent"] + data["allowed"] == data["mutants"]
+    assert data["score"] == 100.0 and data["survivors"] == []
+    assert all({"file", "line", "rule", "code", "change", "hint"} <= set(e)
+               for e in data["equivalents"])
+    json.dumps(data)
+    suite = ET.fromstring(report_junit(report).split("\n", 1)[1])
+    assert int(suite.get("tests", "0")) == len(report.results)
+    assert len(suite.findall("testcase/skipped")) == report.count("equivalent")
+    assert not suite.findall("testcase/failure")
+    text = report_text(report)
+    assert "REDUNDANT" in text and "Mutation score: 100.0%" in text
+
+
+def test_a_case_failing_on_the_catalogue_as_it_is_stops_the_run(catalogue: Catalogue,
+                                                                 tmp_path: Path) -> None:
+    case = SCENARIOS / "link-unlinked-collaboration.yaml"
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(case.read_text(encoding="utf-8")
+                     .replace("request_file: ../../", f"request_file: {ROOT}/")
+                     .replace("outcome: ready", "outcome: rejected"), encoding="utf-8")
+    with pytest.raises(MutationError) as raised:
+        mutate(catalogue, [wrong])
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.file.endswith("wrong.yaml") and "fails" in diagnostic.message
