@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from engine import Catalogue
-from engine.cases import case_files, mismatches
-from engine.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.errors import EngineError
-from engine.evaluate import durable_matcher, trace
+from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
+from engine.evaluation.evaluate import trace
+from engine.evaluation.host import durable_matcher
+from engine.tools.cases import case_files, mismatches
 from engine.tools.mutate import (
     MutationError,
     MutationReport,

@@ -28,13 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from engine.analyse import summarise
-from engine.cases import Expectation, actual, case_request, load_case, mismatches
-from engine.catalogue import Catalogue, PlacedRule
-from engine.compile import CompiledCatalogue, CompiledStage, compile_catalogue
-from engine.errors import CollabError, Diagnostic, EngineError, InputError
-from engine.evaluate import python_matcher, trace
-from engine.facts import (
+from engine.catalogue.catalogue import Catalogue, PlacedRule
+from engine.catalogue.documents import load_document
+from engine.catalogue.facts import (
     CHANGES,
     ENDINGS,
     FACTS,
@@ -46,10 +42,17 @@ from engine.facts import (
     SETTING_PREFIX,
     VARIANTS,
 )
-from engine.generate import corpus
-from engine.load import load_document
-from engine.match import Predicate, describe, predicate
-from engine.models import Compare, Operation, Plan, Request, Scalar, Then, When
+from engine.catalogue.rule import Compare, Then, When
+from engine.catalogue.types import Operation, Scalar
+from engine.errors import CollabError, Diagnostic, EngineError, InputError
+from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
+from engine.evaluation.evaluate import python_matcher, trace
+from engine.evaluation.operators import Predicate, describe, predicate
+from engine.plan.model import Plan
+from engine.request.model import Request
+from engine.tools.analyse import summarise
+from engine.tools.cases import Expectation, actual, case_request, load_case, mismatches
+from engine.tools.generate import corpus
 
 KINDS = {
     "MUT001": "delete the rule",
