@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from engine import Catalogue
+import cli
+from engine import Catalogue, load_catalogue
 from engine.errors import EngineError
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.evaluation.evaluate import trace
@@ -138,3 +141,44 @@ def test_a_case_failing_on_the_catalogue_as_it_is_stops_the_run(catalogue: Catal
         mutate(catalogue, [wrong])
     (diagnostic,) = raised.value.diagnostics
     assert diagnostic.file.endswith("wrong.yaml") and "fails" in diagnostic.message
+
+
+def test_a_rule_can_allow_a_known_survivor(tmp_path: Path) -> None:
+    for folder in ("services", "rules"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    rules = tmp_path / "rules" / "70-linking.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "    source: [D25]\n",
+        "    source: [D25]\n    allow: [MUT002]  # dropping a condition: no case of this suite checks it\n",
+        1), encoding="utf-8")
+    catalogue = load_catalogue(tmp_path)
+    report = mutate(catalogue, [SCENARIOS / "change-agreement-period.yaml"])
+    allowed = [r for r in report.results if r.status == "allowed"]
+    assert allowed and {r.mutant.rule for r in allowed} == {"link-unlinked-collaboration"}
+    assert {r.mutant.code for r in allowed} == {"MUT002"}
+    assert not any(r.mutant.rule == "link-unlinked-collaboration" and r.mutant.code == "MUT002"
+                   for r in report.results if r.status == "survived")
+    assert report_json(report)["allowed"] == len(allowed)
+
+
+def test_cli_fails_under_the_score_and_names_the_survivors_in_junit() -> None:
+    result = CliRunner().invoke(cli.main, ["test", "--mutate", "--format", "junit",
+                                           "--fail-under", "100",
+                                           str(SCENARIOS / "change-agreement-period.yaml")])
+    assert result.exit_code == 1, result.output
+    suite = ET.fromstring(result.stdout.split("\n", 1)[1])
+    failures = suite.findall("testcase/failure")
+    assert failures and all(f.text and f.text.startswith("add a case") for f in failures)
+    assert "mutation score" in result.stderr and "is under 100%" in result.stderr
+
+
+def test_cli_mutates_only_a_passing_suite(tmp_path: Path) -> None:
+    case = SCENARIOS / "link-unlinked-collaboration.yaml"
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(case.read_text(encoding="utf-8")
+                     .replace("request_file: ../../", f"request_file: {ROOT}/")
+                     .replace("outcome: ready", "outcome: rejected"), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["test", "--mutate", str(wrong)])
+    assert result.exit_code == 1
+    assert "FAIL" in result.stdout and "mutant" not in result.stdout
+    assert "needs every case passing" in result.stderr

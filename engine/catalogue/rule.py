@@ -257,10 +257,11 @@ class Rule(Model):
         description="What the rule does when its conditions hold.",
         examples=[{"reject": _NO_TASK}, {"set": {"invoice_recipient": "customer"}}],
     )
-    allow: list[Annotated[str, StringConstraints(pattern=r"^ANA[0-9]{3}$")]] = Field(
+    allow: list[Annotated[str, StringConstraints(pattern=r"^(ANA|MUT)[0-9]{3}$")]] = Field(
         [],
-        description="Analysis findings accepted for this rule (like noqa); say why in a comment.",
-        examples=[["ANA005"]],
+        description="Analysis findings (ANA) and surviving mutants of `collab test --mutate` "
+        "(MUT) accepted for this rule (like noqa); say why in a comment.",
+        examples=[["ANA005"], ["MUT002"]],
     )
 
 
