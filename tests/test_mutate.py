@@ -84,14 +84,14 @@ def test_without_a_case_its_mutants_survive_with_a_hint_at_the_changed_line(
 
 def test_the_verdicts_are_those_of_durable_rules(catalogue: Catalogue,
                                                   report: MutationReport) -> None:
-    """Every 16th mutant, every case, evaluated in full with durable-rules: the same verdict as
+    """Every 32nd mutant, every case, evaluated in full with durable-rules: the same verdict as
     the run's (which uses the Python matcher and skips requests the change cannot affect)."""
     compiled = compile_catalogue(catalogue)
     cases = load_cases(case_files([SCENARIOS]), catalogue, compiled)
     verdicts = {(r.mutant.rule, r.mutant.line, r.mutant.change): r.status == "killed"
                 for r in report.results}
     checked = 0
-    for mutant in mutants(catalogue)[::16]:
+    for mutant in mutants(catalogue)[::32]:
         changed = mutant_catalogue(catalogue, mutant)
         stage = catalogue.rule(mutant.rule).stage
         # only the changed rule's stage gets rulesets of its own: the others are the same
@@ -110,7 +110,7 @@ def test_the_verdicts_are_those_of_durable_rules(catalogue: Catalogue,
                 break
         assert killed == verdicts[(mutant.rule, mutant.line, mutant.change)], mutant
         checked += 1
-    assert checked > 50
+    assert checked > 25
 
 
 def test_reports(report: MutationReport) -> None:
