@@ -261,8 +261,8 @@ def generate(catalogue_dir: Path | None, count: int | None, output_file: Path | 
 
 
 @command("test", "Run test cases written as data.",
-         "every case passed (and coverage is at least --fail-under)",
-         "a case failed, or coverage is below --fail-under",
+         "every case passed (and coverage, or the mutation score, is at least --fail-under)",
+         "a case failed, or coverage (the mutation score) is below --fail-under",
          "unusable input: a case file or its request is invalid, no cases, the catalogue is invalid")
 @click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(path_type=Path))
 @own_catalogue_option
@@ -270,12 +270,20 @@ def generate(catalogue_dir: Path | None, count: int | None, output_file: Path | 
 @click.option("--coverage", "show_coverage", is_flag=True, help="Also list every rule with how many "
               "cases fired it, and the D-facts and variants no case exercises.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
-              help="Fail when fewer than PERCENT of the rules are fired by some case.")
+              help="Fail when fewer than PERCENT of the rules are fired by some case (with "
+              "--mutate: when the mutation score is under PERCENT).")
+@click.option("--mutate", "mutation", is_flag=True, help="Mutation testing: change each rule in "
+              "small ways and list the changes no case notices, at their lines, with a hint.")
 def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_format: str,
-               show_coverage: bool, fail_under: float | None) -> None:
+               show_coverage: bool, fail_under: float | None, mutation: bool) -> None:
     """Run test cases (YAML: a request and the plan it must give) in PATH (files or folders;
-    default: tests/scenarios). A failure shows what was expected against what the plan gives."""
+    default: tests/scenarios). A failure shows what was expected against what the plan gives.
+    With --mutate, once every case passes, every mutant of the rules is run against them."""
     root = catalogue_in_use(catalogue_dir, False, output_format == "text").root
+    if mutation:
+        result = engine.mutation_test(engine.load_catalogue(root), paths, fail_under)
+        finish(reporter("mutation", output_format)(result), result.verdict,
+               reporter("mutation", "summary")(result))
     report = engine.run_tests(engine.load_catalogue(root), paths, show_coverage, fail_under)
     finish(reporter("test", output_format)(report), report.verdict, reporter("test", "summary")(report))
 

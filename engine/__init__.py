@@ -9,7 +9,8 @@ The library API, usable without the CLI::
     result = plan(catalogue, request)            # a Plan (pydantic model)
 
 Each of the CLI's commands is one function here returning a result object (a Plan, a
-ValidationReport, an Explanation, a DiffReport, a TestReport, a batch Summary); the CLI only
+ValidationReport, an Explanation, a DiffReport, a TestReport, a MutationReport, a batch
+Summary); the CLI only
 picks a reporter (engine.render) and an exit code. This module is the package's face: it only
 re-exports, and nothing inside the package imports it. The pipeline lives in subpackages,
 each importing only those before it: catalogue (read and check catalogue files) -> request
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from engine.tools.cases import TestReport
     from engine.tools.diff import DiffReport
     from engine.tools.explain import Explanation
+    from engine.tools.mutate import MutationReport
     from engine.tools.validate import ValidationReport
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "load_catalogue",
     "load_request",
     "locate_catalogue",
+    "mutation_test",
     "parse_request",
     "plan",
     "run_tests",
@@ -145,6 +148,15 @@ def run_tests(catalogue: Catalogue, paths: tuple[Path, ...] = (), show_coverage:
     from engine.tools.cases import test_catalogue
 
     return test_catalogue(catalogue, paths or (Path("tests/scenarios"),), show_coverage, fail_under)
+
+
+def mutation_test(catalogue: Catalogue, paths: tuple[Path, ...] = (),
+                  fail_under: float | None = None) -> MutationReport:
+    """`collab test --mutate`: once every case in ``paths`` (default: tests/scenarios) passes,
+    every mutant of the catalogue's rules run against them."""
+    from engine.tools.mutate import mutation_test as report
+
+    return report(catalogue, paths or (Path("tests/scenarios"),), fail_under)
 
 
 def batch(catalogue: Catalogue, input_file: Path, out: TextIO, jobs: int,

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 _MODULE_OF = {"plan": "plan", "validation": "diagnostics", "services": "catalogue",
-              "facts": "catalogue", "explain": "explain", "diff": "diff", "test": "cases"}
+              "facts": "catalogue", "explain": "explain", "diff": "diff", "test": "cases",
+              "mutation": "mutate"}
 
 
 def reporter(kind: str, output_format: str) -> Callable[[Any], str]:

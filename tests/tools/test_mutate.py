@@ -16,20 +16,12 @@ from engine.errors import EngineError
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.evaluation.evaluate import trace
 from engine.evaluation.host import durable_matcher
+from engine.render.mutate import report_data, report_junit, report_text
 from engine.tools.cases import case_files, mismatches
-from engine.tools.mutate import (
-    MutationError,
-    MutationReport,
-    load_cases,
-    mutant_catalogue,
-    mutants,
-    mutate,
-    report_json,
-    report_junit,
-    report_text,
-)
+from engine.tools.mutants import mutant_catalogue, mutants
+from engine.tools.mutate import MutationError, MutationReport, load_cases, mutate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "tests" / "scenarios"
 
 
@@ -114,7 +106,7 @@ def test_the_verdicts_are_those_of_durable_rules(catalogue: Catalogue,
 
 
 def test_reports(report: MutationReport) -> None:
-    data = report_json(report)
+    data = report_data(report)
     assert {"mutants", "killed", "survived", "equivalent", "score", "survivors"} <= set(data)
     assert data["mutants"] == len(report.results)
     assert data["killed"] + data["survived"] + data["equivalent"] + data["allowed"] == data["mutants"]
@@ -158,7 +150,7 @@ def test_a_rule_can_allow_a_known_survivor(tmp_path: Path) -> None:
     assert {r.mutant.code for r in allowed} == {"MUT002"}
     assert not any(r.mutant.rule == "link-unlinked-collaboration" and r.mutant.code == "MUT002"
                    for r in report.results if r.status == "survived")
-    assert report_json(report)["allowed"] == len(allowed)
+    assert report_data(report)["allowed"] == len(allowed)
 
 
 def test_cli_fails_under_the_score_and_names_the_survivors_in_junit() -> None:
