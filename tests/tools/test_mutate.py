@@ -139,10 +139,11 @@ def test_a_rule_can_allow_a_known_survivor(tmp_path: Path) -> None:
     for folder in ("services", "rules"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     rules = tmp_path / "rules" / "70-linking.yaml"
-    rules.write_text(rules.read_text(encoding="utf-8").replace(
-        "    source: [D25]\n",
-        "    source: [D25]\n    allow: [MUT002]  # dropping a condition: no case of this suite checks it\n",
-        1), encoding="utf-8")
+    rule = "  - id: link-unlinked-collaboration\n"
+    text = rules.read_text(encoding="utf-8")
+    assert rule in text
+    rules.write_text(text.replace(rule, rule + "    allow: [MUT002]  # no case of this suite "
+                                  "checks its conditions\n", 1), encoding="utf-8")
     catalogue = load_catalogue(tmp_path)
     report = mutate(catalogue, [SCENARIOS / "change-agreement-period.yaml"])
     allowed = [r for r in report.results if r.status == "allowed"]
