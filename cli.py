@@ -279,6 +279,8 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
     """Run test cases (YAML: a request and the plan it must give) in PATH (files or folders;
     default: tests/scenarios). A failure shows what was expected against what the plan gives.
     With --mutate, once every case passes, every mutant of the rules is run against them."""
+    if mutation and show_coverage:
+        raise click.UsageError("--coverage and --mutate are two runs: ask for one at a time")
     root = catalogue_in_use(catalogue_dir, False, output_format == "text").root
     if mutation:
         result = engine.mutation_test(engine.load_catalogue(root), paths, fail_under)

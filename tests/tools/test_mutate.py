@@ -175,3 +175,8 @@ def test_cli_mutates_only_a_passing_suite(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "FAIL" in result.stdout and "mutant" not in result.stdout
     assert "needs every case passing" in result.stderr
+
+
+def test_cli_refuses_coverage_and_mutation_at_once() -> None:
+    result = CliRunner().invoke(cli.main, ["test", "--mutate", "--coverage"])
+    assert result.exit_code == 2 and "--coverage and --mutate" in result.stderr
