@@ -30,7 +30,7 @@ from engine.catalogue.facts import (
     SETTING_PREFIX,
     VARIANTS,
 )
-from engine.catalogue.rule import Compare, Then, When
+from engine.catalogue.rule import Compare, Then, When, operator_of
 from engine.catalogue.types import Operation, Scalar
 from engine.evaluation.operators import describe
 
@@ -136,19 +136,15 @@ def _with_tests(data: dict[str, Any], scope: int | None, tests: dict[str, Any]) 
 
 def _negated(test: Scalar | list[Scalar] | Compare) -> str:
     """The condition turned around, as a person would say it: "is not agency"."""
-    if isinstance(test, Compare):
-        if test.present is not None:
-            return "is absent" if test.present else "is present"
-        if test.not_ is not None:
-            return f"is {_word(test.not_)}"
-        if test.in_ is not None:
-            return "is none of " + ", ".join(map(_word, test.in_))
-        if test.not_in is not None:
-            return "is one of " + ", ".join(map(_word, test.not_in))
-        return f"is not {describe(test)}"
-    if isinstance(test, list):
-        return "is none of " + ", ".join(map(_word, test))
-    return f"is not {_word(test)}"
+    operator, operand = operator_of(test)
+    words = {"=": "is not {}", "list": "is none of {}", "in": "is none of {}", "not": "is {}",
+             "not_in": "is one of {}"}
+    if operator.name == "present":
+        return "is absent" if operand else "is present"
+    if operator.name in words:
+        shown = ", ".join(map(_word, operand)) if isinstance(operand, list) else _word(operand)
+        return words[operator.name].format(shown)
+    return f"is not {describe(test)}"
 
 
 def _tests(data: dict[str, Any]) -> dict[str, Any]:
@@ -160,11 +156,12 @@ def _value_mutants(catalogue: Catalogue, when: When, fact: str,
                    ) -> Iterator[Variant]:
     """The test on ``fact`` with another value of its domain (or `present` negated); the
     position is relative to the fact's test, the last item the new test as data."""
-    if isinstance(test, Compare) and test.present is not None:
-        now = "absent" if test.present else "present"
+    operator, operand = operator_of(test)
+    if operator.name == "present":
+        now = "absent" if operand else "present"
         yield ("MUT004", (), f"{shown} -> {now}", f"add a case where {fact} is {now}",
                "the condition may be redundant: no request in the generated space plans "
-               "differently with it negated", {"present": not test.present})
+               "differently with it negated", {"present": not operand})
         return
 
     def replaced(old: Scalar, value: Scalar, where: Position, new: Any) -> Variant:

@@ -150,27 +150,26 @@ class _Probe:
     def plan(self, request: Request) -> Plan | None:
         """The mutant's plan; None when its rules conflict (ENG002)."""
         try:
-            return trace(self.compiled, request, self._match).plan
+            return trace(self.compiled, request, python_matcher).plan
         except EngineError:
             return None
 
-    def _match(self, compiled: CompiledCatalogue, stage: CompiledStage,
-               facts: dict[str, Any]) -> set[str]:
-        rule = self.mutant.rule
-        fired = {r for r, check in stage.partition(facts["operation"], facts["service.id"])
-                 .predicates if r != rule and check(facts)}
-        if stage is self.compiled.stages[self.stage] and self.after(facts):
-            fired.add(rule)
-        return fired
+
+def compiled_mutant(compiled: CompiledCatalogue, mutant: Mutant) -> CompiledCatalogue:
+    """``compiled`` with ``mutant``'s change: the changed rule's stage compiled again (with
+    rulesets of its own for durable-rules), the other stages shared."""
+    changed = mutant_catalogue(compiled.catalogue, mutant)
+    stage = compiled.catalogue.rule(mutant.rule).stage
+    return CompiledCatalogue(changed, tuple(CompiledStage(s.stage, changed) if s.stage == stage
+                                            else s for s in compiled.stages))
 
 
 def _probe(compiled: CompiledCatalogue, mutant: Mutant) -> _Probe:
-    catalogue = compiled.catalogue
-    placed = catalogue.rule(mutant.rule)
+    placed = compiled.catalogue.rule(mutant.rule)
     stage = next(i for i, s in enumerate(compiled.stages) if s.stage == placed.stage)
     after = _never if mutant.when is None else predicate(mutant.when)
     return _Probe(mutant, stage, predicate(placed.rule.when), after,
-                  CompiledCatalogue(mutant_catalogue(catalogue, mutant), compiled.stages))
+                  compiled_mutant(compiled, mutant))
 
 
 @dataclass(frozen=True)
@@ -247,7 +246,7 @@ def load_cases(paths: list[Path], catalogue: Catalogue, compiled: CompiledCatalo
             raise InputError(error.diagnostics) from None
         baseline = _baseline(compiled, request)
         if mismatches(case.expect, baseline.plan):
-            problems.append(Diagnostic(document.name, 1, 1, "CASE003",
+            problems.append(Diagnostic(document.name, 1, 1, "CASE004",
                                        "the case fails on the catalogue as it is",
                                        "mutation testing needs every case passing: run "
                                        "`collab test` and fix it first"))
