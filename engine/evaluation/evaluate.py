@@ -144,7 +144,8 @@ def _plan(evaluation: Evaluation) -> Plan:
                       hint=_fill(p.rule.then.reject.hint, facts), rule=p.rule.id, source=p.rule.source)
         for p in matched if p.rule.then.reject is not None
     ]
-    warnings = [
+    # A rejected plan shows its reasons only: steps, warnings and defaults assume it goes ahead.
+    warnings = [] if rejections else [
         PlanWarning(code=w.code, message=_fill(w.message, facts), rule=p.rule.id,
                     source=p.rule.source)
         for p in matched for w in p.rule.then.warnings
@@ -165,7 +166,7 @@ def _plan(evaluation: Evaluation) -> Plan:
         customer=request.customer.name,
         outcome=evaluation.outcome,
         scenario=Ref(id=scenario.id, name=scenario.name) if scenario else None,
-        decisions=list(evaluation.decisions),
+        decisions=[d for d in evaluation.decisions if not rejections or d.fact == "scenario"],
         steps=steps,
         warnings=warnings,
         rejections=rejections,

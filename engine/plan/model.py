@@ -136,7 +136,8 @@ class Plan(Model):
                    "name": "The customer already has an active subscription of the service"}],
     )
     decisions: list[Decision] = Field(
-        description="Facts the rules decided: the scenario and the defaults applied.",
+        description="Facts the rules decided: the scenario and the defaults applied (a rejected "
+        "plan lists the scenario only: its defaults assume it goes ahead).",
         examples=[[_DECISION]],
     )
     steps: list[PlanStep] = Field(
@@ -144,7 +145,8 @@ class Plan(Model):
         examples=[[_PLAN_STEP]],
     )
     warnings: list[PlanWarning] = Field(
-        description="What the agency should know; the plan goes ahead.",
+        description="What the agency should know; the plan goes ahead. Empty when the request "
+        "is rejected.",
         examples=[[_PLAN_WARNING]],
     )
     rejections: list[PlanRejection] = Field(

@@ -42,6 +42,7 @@ def _base(service: Service, operation: str, kind: str, current: str | None) -> R
         "name": "Kund AB",
         "spcs_customer": kind != "new_customer",
         "main_contact": {"name": "Eva Main", "email": "eva@kund.se"},
+        "mina_tjanster_main_contact": "Eva Main",
     }
     if kind == "new_customer":
         customer["contact_details"] = {"name": "Nils Ny", "email": "nils@kund.se"}
@@ -79,7 +80,8 @@ def _vary_other_agency(r: Request, service: Service) -> None:
 
 
 def _vary_no_main_contact(r: Request, service: Service) -> None:
-    r["customer"].pop("main_contact", None)
+    r["customer"].pop("main_contact", None)  # D20: in Advisor
+    r["customer"].pop("mina_tjanster_main_contact", None)  # D30: on the customer number
 
 
 def _vary_used_before(r: Request, service: Service) -> None:
@@ -128,6 +130,7 @@ def _vary_no_contact_details(r: Request, service: Service) -> None:
 
 def _vary_used_before_no_login(r: Request, service: Service) -> None:
     r["customer"]["used_services"] = [service.id]
+    r["customer"]["mina_tjanster_account"] = True
     r["customer"].pop("login_email", None)
 
 
