@@ -105,6 +105,8 @@ output_option = click.option("--output", "-o", "output_file", help="Write here (
 out_option = functools.partial(click.option, "--out", "out_dir", show_default=True,
                                type=click.Path(path_type=Path, file_okay=False), help="Folder to write to.")
 check_option = click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is stale.")
+lang_option = click.option("--lang", metavar="LANG", help="Language of the catalogue's texts "
+                           "(one of its `languages:`). Default: the catalogue's default language.")
 ALLOWED = "the plan is allowed (ready, waits for the customer, or needs support)"
 REJECTED = "the request is rejected by the rules"
 
@@ -113,10 +115,11 @@ REJECTED = "the request is rejected by the rules"
 @request_argument
 @catalogue_option
 @format_option("text", "json")
-def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> None:
+@lang_option
+def plan(request_file: Path, catalogue_dir: Path | None, output_format: str, lang: str | None) -> None:
     """Dry-run REQUEST (YAML or JSON) and print the plan: outcome, steps, warnings."""
     catalogue = engine.load_catalogue(catalogue_dir)
-    result = engine.plan(catalogue, engine.load_request(request_file, catalogue))
+    result = engine.plan(catalogue, engine.load_request(request_file, catalogue), lang)
     finish(reporter("plan", output_format)(result), result.verdict)
 
 
@@ -166,11 +169,13 @@ def facts(catalogue_dir: Path | None, output_format: str) -> None:
 @format_option("text", "json")
 @click.option("--all", "everything", is_flag=True,
               help="Also list the rules of other operations and services.")
-def explain(request_file: Path, catalogue_dir: Path | None, output_format: str, everything: bool) -> None:
+@lang_option
+def explain(request_file: Path, catalogue_dir: Path | None, output_format: str, everything: bool,
+            lang: str | None) -> None:
     """Show why REQUEST gets its plan: every rule considered, whether it matched and, if
     not, which condition failed on which fact value; then how the steps were ordered."""
     catalogue = engine.load_catalogue(catalogue_dir)
-    result = engine.explain(catalogue, engine.load_request(request_file, catalogue), everything)
+    result = engine.explain(catalogue, engine.load_request(request_file, catalogue), everything, lang)
     finish(reporter("explain", output_format)(result), result.verdict)
 
 
@@ -249,9 +254,10 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
 @catalogue_option
 @out_option(default=Path("docs/catalogue"))
 @check_option
-def docs(catalogue_dir: Path | None, out_dir: Path, check: bool) -> None:
+@lang_option
+def docs(catalogue_dir: Path | None, out_dir: Path, check: bool, lang: str | None) -> None:
     """Render the catalogue as Markdown: services, rules, flowcharts, domain facts."""
-    report = engine.docs(engine.load_catalogue(catalogue_dir), out_dir, check)
+    report = engine.docs(engine.load_catalogue(catalogue_dir), out_dir, check, lang)
     finish(report.written_text(), report.verdict, report.stale_text())
 
 

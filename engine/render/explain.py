@@ -7,9 +7,8 @@ from typing import Any
 
 from engine.catalogue.rule import Rule
 from engine.evaluation.operators import Check
-from engine.plan.model import OUTCOME_WORDS
 from engine.render.escape import visible
-from engine.render.plan import to_json
+from engine.render.plan import label, to_json
 from engine.tools.explain import Explanation
 
 
@@ -40,13 +39,12 @@ def _effects(rule: Rule) -> list[str]:
 def explanation_text(explanation: Explanation) -> str:
     """The explanation for a person; every value shown escaped, as in a plan's text."""
     everything = explanation.show_all
-    evaluation = explanation.evaluation
-    plan = evaluation.plan
+    evaluation, plan = explanation.evaluation, explanation.plan
     v = visible
     what = (f"{v(plan.variant.name)} ({v(plan.service.name)})" if plan.variant
             else v(plan.service.name))
     lines = [f"Explain: {v(plan.operation.replace('_', ' '))} {what} for {v(plan.customer)}",
-             f"Outcome: {OUTCOME_WORDS[plan.outcome]}", ""]
+             f"Outcome: {label(plan, plan.outcome)}", ""]
     for number, stage in enumerate(explanation.stages, start=1):
         shown = [v for v in stage.verdicts if v.considered or everything]
         skipped = len(stage.verdicts) - len(shown)
@@ -82,9 +80,8 @@ def explanation_text(explanation: Explanation) -> str:
 
 def explanation_data(explanation: Explanation) -> dict[str, Any]:
     everything = explanation.show_all
-    evaluation = explanation.evaluation
     return {
-        "plan": evaluation.plan.model_dump(mode="json", by_alias=True),
+        "plan": explanation.plan.model_dump(mode="json", by_alias=True),
         "stages": [
             {
                 "stage": stage.stage,

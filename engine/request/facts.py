@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from engine.catalogue.facts import SETTING_PREFIX
+from engine.catalogue.language import LocalText
 
 if TYPE_CHECKING:
     from engine.catalogue.catalogue import Catalogue
@@ -200,7 +201,10 @@ def request_facts(catalogue: Catalogue, request: Request) -> dict[str, Any]:
     missing = [p.description for p in service.prerequisites
                if not any(_meets(request, alt.software, alt.min_version) for alt in p.any_of)]
     facts["prerequisites.met"] = not missing
-    facts["prerequisites.missing"] = "; ".join(missing)
+    # a text in every language: the plan picks its own (engine.catalogue.language.fill)
+    facts["prerequisites.missing"] = LocalText({
+        lang: "; ".join(d.in_(lang) for d in missing)
+        for lang in catalogue.pipeline.languages}) if missing else ""
     if request.ending is not None:
         facts["ending.by"] = request.ending.by
         facts["ending.service"] = request.ending.service

@@ -14,7 +14,7 @@ import yaml
 
 from engine import Catalogue
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TABLE = ROOT / "docs" / "catalogue" / "help-pages.md"
 # The help pages: beside the steering repository's clone in development, beside the
 # clone in CI (../shared/ is copied there).
