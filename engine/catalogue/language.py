@@ -38,6 +38,10 @@ class LocalText(RootModel[_Text | dict[Lang, _Text]]):
     def __hash__(self) -> int:
         return hash(self.root if isinstance(self.root, str) else tuple(sorted(self.root.items())))
 
+    def __str__(self) -> str:
+        """The text in the first language it is written in (for templates and logs)."""
+        return self.in_("")
+
     def in_(self, lang: str) -> str:
         """The text in ``lang``, else in the first language it has (validation reports gaps)."""
         if isinstance(self.root, str):

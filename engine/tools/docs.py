@@ -46,7 +46,8 @@ def conditions(when: When) -> str:
     return "; ".join(parts) or "always"
 
 
-def effects(rule: Rule, catalogue: Catalogue, lang: str) -> list[str]:
+def effects(rule: Rule, catalogue: Catalogue | None = None, lang: str = "") -> list[str]:
+    """What ``rule`` does, in words; its texts in ``lang`` with the catalogue's screen names."""
     words = {
         "reject": "**rejects** `{name}`: {detail}",
         "step": "step ({name}): {detail}",
@@ -55,7 +56,8 @@ def effects(rule: Rule, catalogue: Catalogue, lang: str) -> list[str]:
     }
     return [f"sets `{e.name}` to `{e.detail}`" + (" (copied from that fact)" if e.copied else "")
             if e.kind == "set" else
-            words[e.kind].format(name=e.name, detail=_screens(e.detail, catalogue, lang))
+            words[e.kind].format(name=e.name, detail=_screens(e.detail, catalogue, lang)
+                                 if catalogue is not None else e.detail)
             for e in rule.then.effects(lang)]
 
 
