@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 import engine
+from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.facts import fact_specs
 from engine.catalogue.locate import Location, locate_catalogue
 from engine.errors import CollabError, EngineError, Verdict
@@ -120,12 +121,21 @@ def catalogue_in_use(catalogue_dir: Path | None, shipped: bool = True, say: bool
     if say:
         click.echo(where.header, err=True)
     return where
+
+
+def load(catalogue_dir: Path | None, output_format: str = "text", shipped: bool = True) -> Catalogue:
+    """The catalogue in use, loaded; named on stderr unless the output is for a tool."""
+    return engine.load_catalogue(catalogue_in_use(catalogue_dir, shipped, output_format == "text").root)
+
+
 request_argument = click.argument("request_file", metavar="REQUEST", type=click.Path(path_type=Path))
 output_option = click.option("--output", "-o", "output_file", help="Write here (atomically), not to stdout.",
                              type=click.Path(path_type=Path, dir_okay=False))
 out_option = functools.partial(click.option, "--out", "out_dir", show_default=True,
                                type=click.Path(path_type=Path, file_okay=False), help="Folder to write to.")
 check_option = click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is stale.")
+lang_option = click.option("--lang", metavar="LANG", help="Language of the catalogue's texts "
+                           "(one of its `languages:`). Default: the catalogue's default language.")
 ALLOWED = "the plan is allowed (ready, waits for the customer, or needs support)"
 REJECTED = "the request is rejected by the rules"
 
@@ -134,10 +144,11 @@ REJECTED = "the request is rejected by the rules"
 @request_argument
 @catalogue_option
 @format_option("text", "json")
-def plan(request_file: Path, catalogue_dir: Path | None, output_format: str) -> None:
+@lang_option
+def plan(request_file: Path, catalogue_dir: Path | None, output_format: str, lang: str | None) -> None:
     """Dry-run REQUEST (YAML or JSON) and print the plan: outcome, steps, warnings."""
-    catalogue = engine.load_catalogue(catalogue_in_use(catalogue_dir, say=output_format == "text").root)
-    result = engine.plan(catalogue, engine.load_request(request_file, catalogue))
+    catalogue = load(catalogue_dir, output_format)
+    result = engine.plan(catalogue, engine.load_request(request_file, catalogue), lang)
     finish(reporter("plan", output_format)(result), result.verdict)
 
 
@@ -178,7 +189,7 @@ def validate(catalogue_arg: Path | None, catalogue_dir: Path | None,
 @format_option("text", "json")
 def services(catalogue_dir: Path | None, output_format: str) -> None:
     """List the catalogue's services and their variants."""
-    catalogue = engine.load_catalogue(catalogue_in_use(catalogue_dir, say=output_format == "text").root)
+    catalogue = load(catalogue_dir, output_format)
     finish(reporter("services", output_format)(catalogue), Verdict.OK)
 
 
@@ -187,8 +198,7 @@ def services(catalogue_dir: Path | None, output_format: str) -> None:
 @format_option("text", "json")
 def facts(catalogue_dir: Path | None, output_format: str) -> None:
     """List the facts rules can test in `when:` and use as {placeholders} in texts."""
-    root = catalogue_in_use(catalogue_dir, say=output_format == "text").root
-    specs = fact_specs(engine.load_catalogue(root))
+    specs = fact_specs(load(catalogue_dir, output_format))
     finish(reporter("facts", output_format)(specs), Verdict.OK)
 
 
@@ -198,11 +208,13 @@ def facts(catalogue_dir: Path | None, output_format: str) -> None:
 @format_option("text", "json")
 @click.option("--all", "everything", is_flag=True,
               help="Also list the rules of other operations and services.")
-def explain(request_file: Path, catalogue_dir: Path | None, output_format: str, everything: bool) -> None:
+@lang_option
+def explain(request_file: Path, catalogue_dir: Path | None, output_format: str, everything: bool,
+            lang: str | None) -> None:
     """Show why REQUEST gets its plan: every rule considered, whether it matched and, if
     not, which condition failed on which fact value; then how the steps were ordered."""
-    catalogue = engine.load_catalogue(catalogue_in_use(catalogue_dir, say=output_format == "text").root)
-    result = engine.explain(catalogue, engine.load_request(request_file, catalogue), everything)
+    catalogue = load(catalogue_dir, output_format)
+    result = engine.explain(catalogue, engine.load_request(request_file, catalogue), everything, lang)
     finish(reporter("explain", output_format)(result), result.verdict)
 
 
@@ -240,7 +252,7 @@ def batch(input_file: Path, catalogue_dir: Path | None, jobs: int | None, output
     JSON line each, in input order: {"request": "file:line", "plan": ...} or {"request": ...,
     "error": [...]}; a bad line never stops the run. A summary ends the run on stderr."""
     with contextlib.ExitStack() as stack:
-        summary = engine.batch(engine.load_catalogue(catalogue_in_use(catalogue_dir).root), input_file,
+        summary = engine.batch(load(catalogue_dir), input_file,
                                output_stream(stack, output_file), jobs or os.cpu_count() or 1,
                                progress=sys.stderr.isatty())
     finish("", summary.verdict, summary.text())
@@ -256,7 +268,7 @@ def generate(catalogue_dir: Path | None, count: int | None, output_file: Path | 
     operation x service x variant x customer kind x payer x period x ending x setting, with
     variations (no task, another agency, ...). The same catalogue gives the same requests."""
     with contextlib.ExitStack() as stack:
-        catalogue = engine.load_catalogue(catalogue_in_use(catalogue_dir).root)
+        catalogue = load(catalogue_dir)
         engine.generate(catalogue, output_stream(stack, output_file), count)
 
 
@@ -281,13 +293,11 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
     With --mutate, once every case passes, every mutant of the rules is run against them."""
     if mutation and show_coverage:
         raise click.UsageError("--coverage and --mutate are two runs: ask for one at a time")
-    root = catalogue_in_use(catalogue_dir, False, output_format == "text").root
-    if mutation:
-        result = engine.mutation_test(engine.load_catalogue(root), paths, fail_under)
-        finish(reporter("mutation", output_format)(result), result.verdict,
-               reporter("mutation", "summary")(result))
-    report = engine.run_tests(engine.load_catalogue(root), paths, show_coverage, fail_under)
-    finish(reporter("test", output_format)(report), report.verdict, reporter("test", "summary")(report))
+    catalogue = load(catalogue_dir, output_format, shipped=False)
+    report = (engine.mutation_test(catalogue, paths, fail_under) if mutation
+              else engine.run_tests(catalogue, paths, show_coverage, fail_under))
+    kind = "mutation" if mutation else "test"
+    finish(reporter(kind, output_format)(report), report.verdict, reporter(kind, "summary")(report))
 
 
 @command("docs", "Render the catalogue as Markdown.", "written, or up to date",
@@ -295,10 +305,10 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
 @own_catalogue_option
 @out_option(default=Path("docs/catalogue"))
 @check_option
-def docs(catalogue_dir: Path | None, out_dir: Path, check: bool) -> None:
+@lang_option
+def docs(catalogue_dir: Path | None, out_dir: Path, check: bool, lang: str | None) -> None:
     """Render the catalogue as Markdown: services, rules, flowcharts, domain facts."""
-    report = engine.docs(engine.load_catalogue(catalogue_in_use(catalogue_dir, False).root), out_dir,
-                         check)
+    report = engine.docs(load(catalogue_dir, shipped=False), out_dir, check, lang)
     finish(report.written_text(), report.verdict, report.stale_text())
 
 

@@ -125,11 +125,13 @@ def validate(root: Path | None = None, analysis: bool = True, cache: bool = True
     return report(root or default_catalogue_dir(), analysis, cache, strict, say, requests, name)
 
 
-def explain(catalogue: Catalogue, request: Request, show_all: bool = False) -> Explanation:
-    """`collab explain`: every rule considered for ``request``, matched or not, and why."""
+def explain(catalogue: Catalogue, request: Request, show_all: bool = False,
+            lang: str | None = None) -> Explanation:
+    """`collab explain`: every rule considered for ``request``, matched or not, and why; the
+    plan in ``lang`` (default: the catalogue's default language)."""
     from engine.tools.explain import explain as explanation
 
-    return explanation(compiled_catalogue(catalogue), request, show_all)
+    return explanation(compiled_catalogue(catalogue), request, show_all, lang)
 
 
 def diff(old: str, new_root: Path | None = None, paths: tuple[Path, ...] = (),
@@ -174,12 +176,14 @@ def generate(catalogue: Catalogue, out: TextIO, count: int | None = None) -> Non
     write_requests(catalogue, out, count)
 
 
-def docs(catalogue: Catalogue, folder: Path, check: bool = False) -> SyncReport:
-    """`collab docs`: write the catalogue's Markdown pages into ``folder`` (or check them)."""
+def docs(catalogue: Catalogue, folder: Path, check: bool = False,
+         lang: str | None = None) -> SyncReport:
+    """`collab docs`: write the catalogue's Markdown pages into ``folder`` (or check them),
+    its texts in ``lang`` (default: the catalogue's default language)."""
     from engine.files import sync_files
     from engine.tools.docs import render
 
-    return sync_files(render(catalogue), folder, check, "collab docs")
+    return sync_files(render(catalogue, lang), folder, check, "collab docs")
 
 
 def schemas(folder: Path, check: bool = False, catalogue_dir: Path | None = None) -> SyncReport:

@@ -94,6 +94,21 @@ CODES: dict[str, CodeInfo] = {
                        "rules/sub/extra.yml: [warning] not read: the catalogue is the *.yaml files directly in services/ and rules/ (CAT041)"),
     "CAT060": CodeInfo("A rule is beyond what the rules engine (durable-rules) can run: too many lists, `in`s, `not_in`s or `any` alternatives in one rule.",
                        "rules/80-extra.yaml:3:1: [error] rule 'big' is beyond what the rules engine can run: more than 14 lists, `in`s, `not_in`s and `any` alternatives in one rule (CAT060)"),
+    "CAT050": CodeInfo("A text of the catalogue has no version in a language the pipeline declares "
+                       "(`languages:`).",
+                       "rules/40-activation.yaml:31:11: [error] text has no 'sv': the catalogue is written in en, sv (CAT050)"),
+    "CAT051": CodeInfo("A glossary entry (screen, value or label) has no version in a declared language.",
+                       "rules/pipeline.yaml:12:5: [error] glossary screen 'customers' has no 'sv': the catalogue is written in en, sv (CAT051)"),
+    "CAT052": CodeInfo("A text or glossary entry is written in a language the pipeline does not declare "
+                       "(warning).",
+                       "rules/60-ending.yaml:9:9: [warning] text in 'de', which the catalogue does not declare (CAT052)"),
+    "CAT053": CodeInfo("A text names a screen the glossary does not declare (`{screen.<id>}`).",
+                       "rules/60-ending.yaml:17:13: [error] unknown screen '{screen.customer}' in text (CAT053)"),
+    "CAT055": CodeInfo("A text is a plain string in a catalogue of several languages: every plan "
+                       "shows it as written (warning).",
+                       "rules/99-extra.yaml:4:5: [warning] text written once, not per language: plans in every language show it as written (CAT055)"),
+    "CAT054": CodeInfo("The default language is not one of the declared languages.",
+                       "rules/pipeline.yaml:8:19: [error] default language 'se' is not declared in `languages:` (CAT054)"),
     # requests
     "REQ001": CodeInfo("The request does not have the right shape: an unknown or missing field, a wrong type or value.",
                        "request.yaml:3:1: [error] unknown field 'varaint' (REQ001)"),
@@ -166,6 +181,8 @@ CODES: dict[str, CodeInfo] = {
     # diff and batch
     "GIT001": CodeInfo("`collab diff --old` names neither a folder nor a git revision.",
                        "HEAD~99: [error] neither a folder nor a git revision of . (GIT001)"),
+    "LANG001": CodeInfo("`--lang` names a language the catalogue is not written in.",
+                        "--lang: [error] the catalogue is not written in 'de' (LANG001)"),
     "JSON001": CodeInfo("A line of a JSON Lines file (or a body sent to `collab studio`) is not JSON.",
                         "requests.jsonl:12: [error] not JSON: Expecting value (JSON001)"),
     # studio

@@ -14,9 +14,8 @@ from typing import Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.documents import Document, PathKey, load_document
-from engine.catalogue.facts import (
-    FACTS,
-)
+from engine.catalogue.language import LocalText
+from engine.catalogue.languages import language_problems, placeholder_problems
 from engine.catalogue.layout import catalogue_files
 from engine.catalogue.messages import (
     DOMAIN_FILE,
@@ -26,7 +25,7 @@ from engine.catalogue.messages import (
     validate_model,
 )
 from engine.catalogue.pipeline import Domain, Pipeline
-from engine.catalogue.rule import PLACEHOLDER, RuleFile
+from engine.catalogue.rule import RuleFile
 from engine.catalogue.service import Service
 from engine.catalogue.values import RuleValueChecker
 from engine.errors import (
@@ -164,6 +163,9 @@ class _CatalogueChecker:
         self._note_left_out(left_out)
         if pipeline is None or domain is None or domain_facts is None:
             return None, sorted(self.problems)
+        for document, key, code, message, hint, severity in language_problems(
+                pipeline[0], [pipeline, domain, *services.values(), *rule_files]):
+            self.add(document, key, code, message, hint, severity)
         for fact_id in domain_facts if not left_out else ():  # a broken file cites nothing
             if fact_id not in self.cited:
                 self.add(domain[1], ("facts", list(domain_facts).index(fact_id)), "CAT040",
@@ -338,9 +340,8 @@ class _CatalogueChecker:
         return [PlacedRule(p.rule, p.stage, p.file, p.line, order)
                 for order, p in enumerate(placed)]
 
-    def _check_placeholders(self, document: Document, key: PathKey, text: str,
+    def _check_placeholders(self, document: Document, key: PathKey, text: LocalText,
                             checker: RuleValueChecker) -> None:
-        for name in PLACEHOLDER.findall(text):
-            if not checker.known(name):
-                self.add(document, key, "CAT028", f"unknown fact '{{{name}}}' in text",
-                         did_you_mean(name, FACTS) or "use a fact listed in docs/facts")
+        for where, code, message, hint in placeholder_problems(text, key, checker.known,
+                                                               checker.screens):
+            self.add(document, where, code, message, hint)

@@ -46,6 +46,9 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     _spec("service.customer_can_invite", bool, "The customer can invite the agency from the service."),
     _spec("service.bundles", str, "Names of the services included in this one (text)."),
     _spec("service.bundle_count", int, "How many services are included in this one."),
+    _spec("service.variant_count", int, "How many variants the service has."),
+    _spec("service.only_variant", str, "The service's variant when it has only one.", VARIANTS),
+    _spec("service.variants", str, "The service's variants, id (name) (text)."),
     _spec("variant.id", str, "The variant asked for (activate, change_variant).", VARIANTS,
           settable=True),
     _spec("variant.name", str, "The name of the variant asked for."),
@@ -77,9 +80,16 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     _spec("customer.name", str, "The customer's name."),
     _spec("customer.spcs_customer", bool, "The customer is already a Visma Spcs customer."),
     _spec("customer.in_advisor", bool, "The agency has added the customer in Advisor."),
-    _spec("customer.has_main_contact", bool, "The customer number has a main contact."),
-    _spec("customer.main_contact_email", str, "The main contact's email."),
+    _spec("customer.has_main_contact", bool, "The customer has a main contact on its card in "
+          "Advisor."),
+    _spec("customer.main_contact_email", str, "That main contact's email."),
     _spec("customer.login_email", str, "The email the customer logs in to Mina tjänster with."),
+    _spec("customer.has_mina_tjanster_account", bool, "The customer has an account in Mina "
+          "tjänster (as the request says; else when its login email is given or it subscribes "
+          "to the service)."),
+    _spec("customer.has_mina_tjanster_main_contact", bool, "The customer number has a main "
+          "contact (Huvudkontakt) in Mina tjänster."),
+    _spec("customer.mina_tjanster_main_contact", str, "That main contact's name."),
     _spec("customer.used_service", bool, "The customer has used this service before."),
     _spec("customer.has_contact_details", bool, "Contact details for a new customer are given."),
     _spec("customer.contact_email", str, "The email of those contact details."),
@@ -93,6 +103,7 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     _spec("collaboration.agreement_period", int, "That collaboration's agreement period.", PERIODS),
     _spec("other_agency.count", int, "Collaborations the customer has with other agencies."),
     _spec("other_agency.services", str, "The services of those collaborations (text)."),
+    _spec("other_agency.ids", str, "The ids of those agencies (text)."),
     _spec("this_agency.other_count", int,
           "Other collaborations between this agency and the customer, in other services."),
     _spec("this_agency.other_services", str, "The services of those collaborations (text)."),
@@ -107,6 +118,7 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     _spec("ending.service", str, "end: the service ends too; continue: the customer continues "
           "alone.", ENDINGS),
     _spec("agency.name", str, "The agency's name."),
+    _spec("agency.id", str, "The agency's id (organisation number, as 556812-3456)."),
 ]}
 
 SETTING_PREFIX = "settings."

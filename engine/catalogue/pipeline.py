@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from engine.catalogue.language import Glossary, Lang, LocalText
 from engine.catalogue.types import (
     DFact,
     Id,
     Model,
     Operation,
     Recipient,
-    Text,
 )
 
 #: What a request of an operation may choose; the space takes every value of each.
@@ -29,7 +29,7 @@ class Named(Model):
         description="The id rule files (`stage:`) and steps (`phase:`) use.",
         examples=["decide", "approve"],
     )
-    description: Text = Field(
+    description: LocalText = Field(
         description="What happens in it.",
         examples=["What the other party must do before the change takes effect."],
     )
@@ -42,7 +42,7 @@ class Scenario(Model):
         description="The scenario's id, as rules test and set it (`scenario: subscriber`).",
         examples=["subscriber"],
     )
-    name: Text = Field(
+    name: LocalText = Field(
         description="The scenario in words, as plans show it.",
         examples=["The customer already has an active subscription of the service"],
     )
@@ -89,7 +89,26 @@ class Endings(Model):
 class Pipeline(Model):
     """rules/pipeline.yaml: the order of stages and step phases, and the scenarios."""
 
-    description: Text = Field(
+    languages: list[Lang] = Field(
+        ["en"],
+        min_length=1,
+        description="The languages every text of the catalogue is written in; `collab "
+        "validate` names each text or glossary entry missing one. A language is added by "
+        "listing it here and adding its texts.",
+        examples=[["en", "sv"]],
+    )
+    default_language: Lang = Field(
+        "en",
+        description="The language of plans and docs when none is asked for (`--lang`).",
+        examples=["en"],
+    )
+    glossary: Glossary = Field(
+        Glossary(),
+        description="Words texts share: screen names (`{screen.<id>}`), how fact values read, "
+        "and the words of a printed plan.",
+        examples=[{"screens": {"customers": {"en": "Customers", "sv": "Kunder"}}}],
+    )
+    description: LocalText = Field(
         description="What the catalogue is about; it opens the generated docs.",
         examples=["Collaborations between an accounting agency (byrå) in Visma Advisor and its customer."],
     )
@@ -148,8 +167,10 @@ class DomainFact(Model):
     """One numbered fact of the domain, restated from the help documents."""
 
     id: DFact = Field(description="The fact's number, as `source:` cites it.", examples=["D10"])
-    section: Text = Field(description="The heading the fact is listed under.", examples=["Preconditions"])
-    text: Text = Field(description="The fact, restated in a few sentences.", examples=[_D10["text"]])
+    section: LocalText = Field(description="The heading the fact is listed under.",
+                               examples=["Preconditions"])
+    text: LocalText = Field(description="The fact, restated in a few sentences.",
+                            examples=[_D10["text"]])
     seeds: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]] = Field(
         min_length=1,
         description="The help documents the fact comes from, by their three-digit prefix, in quotes.",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 from pydantic import ConfigDict, Field, StringConstraints, create_model, field_validator
 
+from engine.catalogue.language import LocalText
 from engine.catalogue.operators import COMPARISONS, OPERATORS, Operator
 from engine.catalogue.types import (
     Actor,
@@ -18,7 +19,6 @@ from engine.catalogue.types import (
     Model,
     RuleId,
     Scalar,
-    Text,
 )
 
 # --------------------------------------------------------------------------- rules/
@@ -141,7 +141,7 @@ class Step(Model):
         description="Who does it: agency, customer, system (Visma's systems on their own) or support.",
         examples=["agency"],
     )
-    text: Text = Field(
+    text: LocalText = Field(
         description="What happens. `{fact}` is replaced by the fact's value.",
         examples=["The customer logs in to Mina tjänster on vismaspcs.se and approves the collaboration."],
     )
@@ -154,11 +154,11 @@ class Rejection(Model):
         description="A stable code in capitals, which scripts and scenario tests check.",
         examples=["NO_TASK"],
     )
-    message: Text = Field(
+    message: LocalText = Field(
         description="What is wrong. `{fact}` is replaced by the fact's value.",
         examples=[_NO_TASK["message"]],
     )
-    hint: Text = Field(description="What to do about it.", examples=[_NO_TASK["hint"]])
+    hint: LocalText = Field(description="What to do about it.", examples=[_NO_TASK["hint"]])
 
 
 class RuleWarning(Model):
@@ -168,7 +168,7 @@ class RuleWarning(Model):
         description="A stable code in capitals, which scripts and scenario tests check.",
         examples=["DATA_LOSS"],
     )
-    message: Text = Field(
+    message: LocalText = Field(
         description="What to watch out for. `{fact}` is replaced by the fact's value.",
         examples=[_DATA_LOSS["message"]],
     )
@@ -208,15 +208,18 @@ class Then(Model):
     )
 
 
-    def effects(self) -> list[Effect]:
-        """What the rule does, one effect each, in the order explain and docs list them."""
+    def effects(self, lang: str = "") -> list[Effect]:
+        """What the rule does, one effect each, in the order explain and docs list them; texts
+        in ``lang`` (default: the first each has), placeholders unfilled."""
         found = [Effect("set", fact, value.from_ if isinstance(value, FromFact) else str(value),
                         copied=isinstance(value, FromFact)) for fact, value in self.set.items()]
         if self.reject is not None:
-            found.append(Effect("reject", self.reject.code, f"{self.reject.message} "
-                                f"*What to do:* {self.reject.hint}"))
-        found += [Effect("step", f"{step.phase}, {step.actor}", step.text) for step in self.steps]
-        found += [Effect("warning", warning.code, warning.message) for warning in self.warnings]
+            found.append(Effect("reject", self.reject.code, f"{self.reject.message.in_(lang)} "
+                                f"*What to do:* {self.reject.hint.in_(lang)}"))
+        found += [Effect("step", f"{step.phase}, {step.actor}", step.text.in_(lang))
+                  for step in self.steps]
+        found += [Effect("warning", warning.code, warning.message.in_(lang))
+                  for warning in self.warnings]
         if self.outcome is not None:
             found.append(Effect("outcome", self.outcome))
         return found
@@ -238,7 +241,7 @@ class Rule(Model):
         description="Unique, in kebab-case; plans cite it beside each step, warning and rejection.",
         examples=["reject-without-task"],
     )
-    description: Text = Field(
+    description: LocalText = Field(
         description="One line a product owner understands.",
         examples=[_REJECT_WITHOUT_TASK["description"]],
     )

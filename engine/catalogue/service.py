@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from engine.catalogue.language import LocalText
 from engine.catalogue.types import (
     DFact,
     Id,
@@ -62,7 +63,7 @@ class SoftwareRequirement(Model):
 class Prerequisite(Model):
     """Something the agency must have before it can activate the service; any one alternative is enough."""
 
-    description: Text = Field(
+    description: LocalText = Field(
         description="What the agency needs, in words; a rejected plan names it when it is missing.",
         examples=["Visma Administration 1000 or 2000, version 2020.0 or later"],
     )
@@ -85,7 +86,7 @@ class Setting(Model):
         description="The setting's id; a request chooses its value under `settings:`.",
         examples=["time_registration"],
     )
-    description: Text = Field(
+    description: LocalText = Field(
         description="What the choice means for the agency and the customer.",
         examples=[_TIME_REGISTRATION["description"]],
     )
@@ -187,7 +188,7 @@ class Service(Model):
     )
     name: Text = Field(description="The service's name, as Advisor and plans show it.",
                        examples=["Visma eEkonomi"])
-    description: Text = Field(
+    description: LocalText = Field(
         description="What the service is, in a sentence or two.",
         examples=["Online bookkeeping and invoicing, shared by the agency and the customer."],
     )

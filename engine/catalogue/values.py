@@ -40,6 +40,8 @@ class RuleValueChecker:
     def __init__(self, services: dict[str, Service], pipeline: Pipeline | None,
                  broken: set[str] | None = None) -> None:
         self.services = services
+        # the glossary's screens; None without a pipeline: screens are then not checked
+        self.screens = set(pipeline.glossary.screens) if pipeline else None
         self.broken = broken or set()  # services whose file has errors: what they hold is unknown
         self.incomplete = bool(self.broken)
         self.settings = {s.id: s for service in services.values() for s in service.settings}

@@ -8,7 +8,6 @@ so the plan is ordered from the catalogue.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -16,9 +15,10 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
-from engine.catalogue.rule import PLACEHOLDER, FromFact
+from engine.catalogue.language import LocalText, fill
+from engine.catalogue.rule import FromFact
 from engine.catalogue.types import OUTCOME_PRECEDENCE, Outcome, Scalar
-from engine.errors import DecisionConflictError, Diagnostic
+from engine.errors import DecisionConflictError, Diagnostic, InputError
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.evaluation.host import durable_matcher
 from engine.plan.model import Decision, Plan, PlanRejection, PlanStep, PlanWarning, Ref
@@ -27,16 +27,16 @@ from engine.request.model import Request
 from engine.request.parse import parse_request
 
 
-def _fill(text: str, facts: dict[str, Any]) -> str:
-    def value(match: re.Match[str]) -> str:
-        found = facts.get(match.group(1))
-        if found is None or found == "":
-            return "(not given)"
-        if isinstance(found, bool):
-            return "yes" if found else "no"
-        return str(found)
-
-    return PLACEHOLDER.sub(value, text)
+def language(catalogue: Catalogue, lang: str | None) -> str:
+    """``lang``, or the catalogue's default; an InputError (exit 2) for one it is not written in."""
+    pipeline = catalogue.pipeline
+    if lang is None:
+        return pipeline.default_language
+    if lang not in pipeline.languages:
+        raise InputError([Diagnostic("--lang", 0, 0, "LANG001",
+                                     f"the catalogue is not written in '{lang}'",
+                                     f"use one of: {', '.join(pipeline.languages)}")])
+    return lang
 
 
 Matcher = Callable[[CompiledCatalogue, CompiledStage, dict[str, Any]], AbstractSet[str]]
@@ -82,13 +82,19 @@ class Evaluation:
 
     @cached_property
     def plan(self) -> Plan:
-        return _plan(self)
+        """The plan in the catalogue's default language."""
+        return _plan(self, self.catalogue.pipeline.default_language)
+
+    def plan_in(self, lang: str | None) -> Plan:
+        """The plan in ``lang`` (None: the default); InputError for a language not declared."""
+        lang = language(self.catalogue, lang)
+        return self.plan if lang == self.catalogue.pipeline.default_language else _plan(self, lang)
 
 
 def evaluate(compiled: CompiledCatalogue, request: Request,
-             match: Matcher = durable_matcher) -> Plan:
+             match: Matcher = durable_matcher, lang: str | None = None) -> Plan:
     """The plan for ``request``. Pure: the same input always gives the same plan."""
-    return trace(compiled, request, match).plan
+    return trace(compiled, request, match).plan_in(lang)
 
 
 def trace(compiled: CompiledCatalogue, request: Request,
@@ -132,8 +138,13 @@ def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, va
                               source=placed.rule.source))
 
 
-def _plan(evaluation: Evaluation) -> Plan:
+def _plan(evaluation: Evaluation, lang: str) -> Plan:
     catalogue, request, facts = evaluation.catalogue, evaluation.request, evaluation.facts
+    glossary = catalogue.pipeline.glossary
+
+    def _fill(text: LocalText, facts: dict[str, Any]) -> str:
+        return fill(text.in_(lang), facts, glossary, lang)
+
     matched = evaluation.matched
     phases = [p.id for p in catalogue.pipeline.phases]
     raw_steps = sorted(
@@ -146,7 +157,8 @@ def _plan(evaluation: Evaluation) -> Plan:
                       hint=_fill(p.rule.then.reject.hint, facts), rule=p.rule.id, source=p.rule.source)
         for p in matched if p.rule.then.reject is not None
     ]
-    warnings = [
+    # A rejected plan shows its reasons only: steps, warnings and defaults assume it goes ahead.
+    warnings = [] if rejections else [
         PlanWarning(code=w.code, message=_fill(w.message, facts), rule=p.rule.id,
                     source=p.rule.source)
         for p in matched for w in p.rule.then.warnings
@@ -160,18 +172,21 @@ def _plan(evaluation: Evaluation) -> Plan:
     variant_id = facts.get("variant.id")
     scenario_id = facts.get("scenario")
     scenario = next((s for s in catalogue.pipeline.scenarios if s.id == scenario_id), None)
-    return Plan(
+    result = Plan(
+        language=lang,
         operation=request.operation,
         service=Ref(id=service.id, name=service.name),
         variant=Ref(id=variant_id, name=service.variant(variant_id).name) if variant_id else None,
         customer=request.customer.name,
         outcome=evaluation.outcome,
-        scenario=Ref(id=scenario.id, name=scenario.name) if scenario else None,
-        decisions=list(evaluation.decisions),
+        scenario=Ref(id=scenario.id, name=scenario.name.in_(lang)) if scenario else None,
+        decisions=[d for d in evaluation.decisions if not rejections or d.fact == "scenario"],
         steps=steps,
         warnings=warnings,
         rejections=rejections,
     )
+    result.labels.update({key: word.in_(lang) for key, word in glossary.labels.items()})
+    return result
 
 
 @lru_cache(maxsize=8)
@@ -180,8 +195,9 @@ def compiled_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
     return compile_catalogue(catalogue)
 
 
-def plan(catalogue: Catalogue, request: Request | dict[str, Any]) -> Plan:
-    """The plan for ``request`` (a Request, or plain data to be checked first)."""
+def plan(catalogue: Catalogue, request: Request | dict[str, Any], lang: str | None = None) -> Plan:
+    """The plan for ``request`` (a Request, or plain data to be checked first), in ``lang``
+    (default: the catalogue's default language)."""
     if not isinstance(request, Request):
         request = parse_request(request, catalogue)
-    return evaluate(compiled_catalogue(catalogue), request)
+    return evaluate(compiled_catalogue(catalogue), request, lang=lang)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from engine.catalogue.types import (
     Actor,
@@ -117,6 +117,8 @@ class Ref(Model):
 class Plan(Model):
     """The engine's answer to one request."""
 
+    language: str = Field(description="The language of the plan's texts (`--lang`).",
+                          examples=["en"])
     operation: Operation = Field(description="The operation asked for.", examples=["activate"])
     service: Ref = Field(description="The service.", examples=[{"id": "eekonomi", "name": "Visma eEkonomi"}])
     variant: Ref | None = Field(
@@ -136,7 +138,8 @@ class Plan(Model):
                    "name": "The customer already has an active subscription of the service"}],
     )
     decisions: list[Decision] = Field(
-        description="Facts the rules decided: the scenario and the defaults applied.",
+        description="Facts the rules decided: the scenario and the defaults applied (a rejected "
+        "plan lists the scenario only: its defaults assume it goes ahead).",
         examples=[[_DECISION]],
     )
     steps: list[PlanStep] = Field(
@@ -144,13 +147,30 @@ class Plan(Model):
         examples=[[_PLAN_STEP]],
     )
     warnings: list[PlanWarning] = Field(
-        description="What the agency should know; the plan goes ahead.",
+        description="What the agency should know; the plan goes ahead. Empty when the request "
+        "is rejected.",
         examples=[[_PLAN_WARNING]],
     )
     rejections: list[PlanRejection] = Field(
         description="Every reason the request is rejected; empty unless the outcome is rejected.",
         examples=[[_PLAN_REJECTION]],
     )
+
+    # The words of a printed plan in its language (the glossary's `labels:`), for the text
+    # reporter; not part of the plan's data (JSON, schema, equality of content).
+    _labels: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self._labels
+
+    def __eq__(self, other: object) -> bool:
+        """Plans are equal by their data (what JSON holds), whatever words print them."""
+        if not isinstance(other, Plan):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # lists inside: never hashable
 
     @property
     def verdict(self) -> Verdict:

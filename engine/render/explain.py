@@ -8,9 +8,8 @@ from typing import Any
 from engine.catalogue.rule import Rule
 from engine.errors import display_path
 from engine.evaluation.operators import Check
-from engine.plan.model import OUTCOME_WORDS
 from engine.render.escape import visible
-from engine.render.plan import to_json
+from engine.render.plan import label, to_json
 from engine.tools.explain import Explanation
 
 
@@ -41,13 +40,12 @@ def _effects(rule: Rule) -> list[str]:
 def explanation_text(explanation: Explanation) -> str:
     """The explanation for a person; every value shown escaped, as in a plan's text."""
     everything = explanation.show_all
-    evaluation = explanation.evaluation
-    plan = evaluation.plan
+    evaluation, plan = explanation.evaluation, explanation.plan
     v = visible
     what = (f"{v(plan.variant.name)} ({v(plan.service.name)})" if plan.variant
             else v(plan.service.name))
     lines = [f"Explain: {v(plan.operation.replace('_', ' '))} {what} for {v(plan.customer)}",
-             f"Outcome: {OUTCOME_WORDS[plan.outcome]}", ""]
+             f"Outcome: {label(plan, plan.outcome)}", ""]
     for number, stage in enumerate(explanation.stages, start=1):
         shown = [v for v in stage.verdicts if v.considered or everything]
         skipped = len(stage.verdicts) - len(shown)
@@ -83,10 +81,9 @@ def explanation_text(explanation: Explanation) -> str:
 
 def explanation_data(explanation: Explanation) -> dict[str, Any]:
     everything = explanation.show_all
-    evaluation = explanation.evaluation
     return {
-        "catalogue": display_path(evaluation.catalogue.root),
-        "plan": evaluation.plan.model_dump(mode="json", by_alias=True),
+        "catalogue": display_path(explanation.evaluation.catalogue.root),
+        "plan": explanation.plan.model_dump(mode="json", by_alias=True),
         "stages": [
             {
                 "stage": stage.stage,

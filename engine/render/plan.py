@@ -9,41 +9,67 @@ from typing import Any
 from engine.plan.model import OUTCOME_WORDS, Plan
 from engine.render.escape import json_text, visible
 
+# The words of a printed plan where the catalogue's glossary (`labels:`) gives none.
+_DEFAULT_LABELS = {
+    "plan": "Plan: {operation} {subject} for {customer}",
+    "outcome": "Outcome",
+    "scenario": "Scenario",
+    "defaults": "Defaults applied",
+    "rejections": "Rejected, {count} reason(s)",
+    "what_to_do": "what to do",
+    "steps": "Steps",
+    "warnings": "Warnings",
+    **OUTCOME_WORDS,
+}
+
 
 def _sources(source: list[str]) -> str:
     return visible(", ".join(source))
 
 
+def label(plan: Plan, key: str, **fields: object) -> str:
+    """The word for ``key`` (a heading, outcome, operation or actor) in the plan's language;
+    the catalogue's words, escaped like every value."""
+    text = plan.labels.get(key) or _DEFAULT_LABELS.get(key) or key.replace("_", " ")
+    return visible(text.format(**fields) if fields else text)
+
+
 def plan_text(plan: Plan) -> str:
-    """The plan for a person. Every value is shown escaped (``visible``): a customer name
-    with a newline cannot forge an ``Outcome:`` line, nor an ANSI sequence reach the terminal."""
+    """The plan for a person, in its language. Every value is shown escaped (``visible``): a
+    customer name with a newline cannot forge an ``Outcome:`` line, nor an ANSI sequence reach
+    the terminal."""
     v = visible
+
+    def word(key: str, **fields: object) -> str:
+        return label(plan, key, **fields)
+
     what = (f"{v(plan.variant.name)} ({v(plan.service.name)})" if plan.variant
             else v(plan.service.name))
     lines = [
-        f"Plan: {v(plan.operation.replace('_', ' '))} {what} for {v(plan.customer)}",
-        f"Outcome: {OUTCOME_WORDS[plan.outcome]}",
+        word("plan", operation=word(plan.operation), subject=what, customer=v(plan.customer)),
+        f"{word('outcome')}: {word(plan.outcome)}",
     ]
     if plan.scenario:
-        lines.append(f"Scenario: {v(plan.scenario.name)}")
+        lines.append(f"{word('scenario')}: {v(plan.scenario.name)}")
     defaults = [d for d in plan.decisions if d.fact != "scenario"]
     if defaults:
-        lines.append("Defaults applied:")
+        lines.append(f"{word('defaults')}:")
         lines += [f"  - {v(d.fact)} = {v(d.value)}  [{v(d.rule)}; {_sources(d.source)}]"
                   for d in defaults]
     if plan.rejections:
-        lines.append(f"Rejected, {len(plan.rejections)} reason(s):")
+        lines.append(word("rejections", count=len(plan.rejections)) + ":")
         for r in plan.rejections:
             lines.append(f"  x {v(r.code)}: {v(r.message)}  [{v(r.rule)}; {_sources(r.source)}]")
-            lines.append(f"    what to do: {v(r.hint)}")
+            lines.append(f"    {word('what_to_do')}: {v(r.hint)}")
     if plan.steps:
-        lines.append("Steps:")
-        width = max(len(s.actor) for s in plan.steps)
+        lines.append(f"{word('steps')}:")
+        actors = {s.actor: word(s.actor) for s in plan.steps}
+        width = max(len(name) for name in actors.values())
         for s in plan.steps:
-            lines.append(f"  {s.number:>2}. {v(s.actor):<{width}}  {v(s.text)}  "
+            lines.append(f"  {s.number:>2}. {actors[s.actor]:<{width}}  {v(s.text)}  "
                          f"[{v(s.rule)}; {_sources(s.source)}]")
     if plan.warnings:
-        lines.append("Warnings:")
+        lines.append(f"{word('warnings')}:")
         lines += [f"  ! {v(w.code)}: {v(w.message)}  [{v(w.rule)}; {_sources(w.source)}]"
                   for w in plan.warnings]
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from engine.catalogue.facts import SETTING_PREFIX
+from engine.catalogue.language import LocalText
 
 if TYPE_CHECKING:
     from engine.catalogue.catalogue import Catalogue
@@ -30,8 +31,11 @@ def change_kind(current: Variant, target: Variant) -> str:
     return "sideways"
 
 
-def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split("."))
+def _at_least(have: str, want: str) -> bool:
+    """Version ``have`` >= ``want``, missing parts counting as zero ("2020" is "2020.0")."""
+    left, right = [int(p) for p in have.split(".")], [int(p) for p in want.split(".")]
+    width = max(len(left), len(right))
+    return left + [0] * (width - len(left)) >= right + [0] * (width - len(right))
 
 
 def _text(names: list[str]) -> str:
@@ -48,6 +52,9 @@ def _service_facts(catalogue: Catalogue, service_id: str) -> dict[str, Any]:
         "service.customer_can_invite": service.customer_can_invite,
         "service.bundles": _text(bundled),
         "service.bundle_count": len(bundled),
+        "service.variant_count": len(service.variants),
+        "service.only_variant": service.variants[0].id if len(service.variants) == 1 else None,
+        "service.variants": _text([f"{v.id} ({v.name})" for v in service.variants]),
     }
 
 
@@ -155,6 +162,11 @@ def request_facts(catalogue: Catalogue, request: Request) -> dict[str, Any]:
         "customer.has_main_contact": main_contact is not None,
         "customer.main_contact_email": main_contact.email if main_contact else None,
         "customer.login_email": customer.login_email,
+        "customer.has_mina_tjanster_account": customer.mina_tjanster_account
+        if customer.mina_tjanster_account is not None
+        else customer.login_email is not None or subscription is not None,
+        "customer.has_mina_tjanster_main_contact": customer.mina_tjanster_main_contact is not None,
+        "customer.mina_tjanster_main_contact": customer.mina_tjanster_main_contact,
         "customer.used_service": service.id in customer.used_services,
         "customer.has_contact_details": details is not None,
         "customer.contact_email": details.email if details else None,
@@ -174,6 +186,7 @@ def request_facts(catalogue: Catalogue, request: Request) -> dict[str, Any]:
     facts.update({
         "other_agency.count": len(others),
         "other_agency.services": _text(sorted({names[c.service].name for c in others})),
+        "other_agency.ids": _text(sorted({c.agency for c in others})),
         "this_agency.other_count": len(ours_elsewhere),
         "this_agency.other_services": _text(ours_elsewhere),
         "task.count": len(agency.tasks),
@@ -188,11 +201,15 @@ def request_facts(catalogue: Catalogue, request: Request) -> dict[str, Any]:
     missing = [p.description for p in service.prerequisites
                if not any(_meets(request, alt.software, alt.min_version) for alt in p.any_of)]
     facts["prerequisites.met"] = not missing
-    facts["prerequisites.missing"] = "; ".join(missing)
+    # a text in every language: the plan picks its own (engine.catalogue.language.fill)
+    facts["prerequisites.missing"] = LocalText({
+        lang: "; ".join(d.in_(lang) for d in missing)
+        for lang in catalogue.pipeline.languages}) if missing else ""
     if request.ending is not None:
         facts["ending.by"] = request.ending.by
         facts["ending.service"] = request.ending.service
     facts["agency.name"] = agency.name
+    facts["agency.id"] = agency.id
     return {name: value for name, value in facts.items() if value is not None}
 
 
@@ -202,7 +219,7 @@ def _meets(request: Request, software: str, min_version: str | None) -> bool:
         return False
     if min_version is None:
         return True
-    return have.version is not None and _version(have.version) >= _version(min_version)
+    return have.version is not None and _at_least(have.version, min_version)
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from engine.catalogue.types import (
     Email,
@@ -19,6 +20,17 @@ from engine.catalogue.types import (
 )
 
 # --------------------------------------------------------------------------- requests
+
+_ORGANISATION_NUMBER = re.compile(r"(\d{6})-?(\d{4})")
+
+
+def _organisation_number(value: str) -> str:
+    """A Swedish organisation number in one form: 5568123456 and 556812-3456 are the same."""
+    match = _ORGANISATION_NUMBER.fullmatch(value.strip())
+    return f"{match[1]}-{match[2]}" if match else value
+
+
+AgencyId = Annotated[Text, AfterValidator(_organisation_number)]
 
 _AGENCY_ID = "556812-3456"
 _TASK = {"id": "T-100", "name": "Bokslut 2026", "responsible": "Anna Berg", "participants": ["Johan Lind"]}
@@ -60,8 +72,9 @@ class Subscription(Model):
 class Collaboration(Model):
     """An existing collaboration of the customer, with this agency or another."""
 
-    agency: Text = Field(
-        description="The agency's id; the request's own agency id means 'with us'.",
+    agency: AgencyId = Field(
+        description="The agency's id; the request's own agency id means 'with us' (an "
+        "organisation number is the same with or without its dash).",
         examples=[_AGENCY_ID],
     )
     service: Id = Field(description="The service collaborated in, by id.", examples=["eekonomi"])
@@ -98,13 +111,26 @@ class Customer(Model):
     )
     main_contact: Contact | None = Field(
         None,
-        description="The main contact on the customer number.",
+        description="The main contact on the customer's card in Advisor; a customer without a "
+        "Mina tjänster account is invited at this email (D20).",
         examples=[{"name": "Sara Ek", "email": "sara@solsidan.se"}],
+    )
+    mina_tjanster_account: bool | None = Field(
+        None,
+        description="Whether the customer has an account in Mina tjänster (D20). Left out, it "
+        "has one when its login email is given or it subscribes to the service.",
+        examples=[False],
     )
     login_email: Email | None = Field(
         None,
         description="The email the customer logs in to Mina tjänster with.",
         examples=["ekonomi@solsidan.se"],
+    )
+    mina_tjanster_main_contact: Text | None = Field(
+        None,
+        description="The user who is main contact (Huvudkontakt) on the customer number in Mina "
+        "tjänster, not the same as `main_contact` in Advisor; ending needs one (D30).",
+        examples=["Sara Ek"],
     )
     used_services: list[Id] = Field(
         [],
@@ -164,9 +190,9 @@ class Software(Model):
 class Agency(Model):
     """The accounting agency (byrå) that uses Visma Advisor."""
 
-    id: Text = Field(
+    id: AgencyId = Field(
         description="The agency's id (its corporate ID number), in quotes; a collaboration "
-        "with the same `agency:` is with this agency.",
+        "with the same `agency:` is with this agency (556812-3456 and 5568123456 are the same).",
         examples=[_AGENCY_ID],
     )
     name: Text = Field(description="The agency's name.", examples=["Byrå Redovisning AB"])

@@ -61,7 +61,8 @@ def _rule_reads(placed: PlacedRule) -> set[str]:
     if rule.then.reject:
         texts += [rule.then.reject.message, rule.then.reject.hint]
     for text in texts:
-        names |= set(PLACEHOLDER.findall(text))
+        for _, words in text.each():
+            names |= set(PLACEHOLDER.findall(words))
     return names
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from engine.catalogue.catalogue import Catalogue, PlacedRule
+from engine.catalogue.language import PLACEHOLDER, SCREEN_PREFIX, LocalText
 from engine.catalogue.rule import Rule, When
 from engine.catalogue.service import Service
 from engine.catalogue.types import Operation
 from engine.codes import codes_page
+from engine.evaluation.evaluate import language
 from engine.evaluation.operators import describe
 
 OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
@@ -17,6 +21,23 @@ def _yes(value: bool) -> str:
     return "yes" if value else "no"
 
 
+def _screens(text: str, catalogue: Catalogue, lang: str) -> str:
+    """``text`` with its screen names filled in from the glossary; `{fact}`s stay."""
+    screens = catalogue.pipeline.glossary.screens
+
+    def screen(match: re.Match[str]) -> str:
+        name = match.group(1)
+        word = screens.get(name[len(SCREEN_PREFIX):]) if name.startswith(SCREEN_PREFIX) else None
+        return word.in_(lang) if word is not None else match.group(0)
+
+    return PLACEHOLDER.sub(screen, text)
+
+
+def _in(text: LocalText, catalogue: Catalogue, lang: str) -> str:
+    """``text`` in ``lang``, screen names filled in from the glossary; `{fact}`s stay."""
+    return _screens(text.in_(lang), catalogue, lang)
+
+
 def conditions(when: When) -> str:
     """A rule's conditions in words: `operation one of activate, link; task.count = 0`."""
     parts = [f"`{name}` {describe(test)}" for name, test in when.tests.items()]
@@ -25,7 +46,8 @@ def conditions(when: When) -> str:
     return "; ".join(parts) or "always"
 
 
-def effects(rule: Rule) -> list[str]:
+def effects(rule: Rule, catalogue: Catalogue | None = None, lang: str = "") -> list[str]:
+    """What ``rule`` does, in words; its texts in ``lang`` with the catalogue's screen names."""
     words = {
         "reject": "**rejects** `{name}`: {detail}",
         "step": "step ({name}): {detail}",
@@ -33,19 +55,21 @@ def effects(rule: Rule) -> list[str]:
         "outcome": "outcome: {name}",
     }
     return [f"sets `{e.name}` to `{e.detail}`" + (" (copied from that fact)" if e.copied else "")
-            if e.kind == "set" else words[e.kind].format(name=e.name, detail=e.detail)
-            for e in rule.then.effects()]
+            if e.kind == "set" else
+            words[e.kind].format(name=e.name, detail=_screens(e.detail, catalogue, lang)
+                                 if catalogue is not None else e.detail)
+            for e in rule.then.effects(lang)]
 
 
-def services_page(catalogue: Catalogue) -> str:
+def services_page(catalogue: Catalogue, lang: str) -> str:
     out = [GENERATED, "", "# Services", ""]
     for service in catalogue.services.values():
-        out += _service_section(service, catalogue)
+        out += _service_section(service, catalogue, lang)
     return "\n".join(out)
 
 
-def _service_section(service: Service, catalogue: Catalogue) -> list[str]:
-    out = [f"## {service.name} (`{service.id}`)", "", service.description, "",
+def _service_section(service: Service, catalogue: Catalogue, lang: str) -> list[str]:
+    out = [f"## {service.name} (`{service.id}`)", "", _in(service.description, catalogue, lang), "",
            f"Sources: {', '.join(service.source)}.", ""]
     if service.customer_can_invite:
         out += ["The customer can invite the agency from inside the service.", ""]
@@ -69,33 +93,35 @@ def _service_section(service: Service, catalogue: Catalogue) -> list[str]:
         out += [f"Includes: {names}.", ""]
     if service.prerequisites:
         out += ["The agency needs:", ""]
-        out += [f"- {p.description} ({', '.join(p.source)})" for p in service.prerequisites]
+        out += [f"- {_in(p.description, catalogue, lang)} ({', '.join(p.source)})"
+                for p in service.prerequisites]
         out.append("")
     for setting in service.settings:
-        out += [f"Setting `{setting.id}` ({', '.join(setting.values)}): {setting.description}", ""]
+        out += [f"Setting `{setting.id}` ({', '.join(setting.values)}): "
+                f"{_in(setting.description, catalogue, lang)}", ""]
     return out
 
 
-def rules_page(catalogue: Catalogue) -> str:
+def rules_page(catalogue: Catalogue, lang: str) -> str:
     out = [GENERATED, "", "# Rules", "",
            "Stages run in this order; each rule lists its conditions, what it does and the "
            "domain facts it implements.", ""]
     for stage in catalogue.pipeline.stages:
-        out += [f"## Stage `{stage.id}`", "", stage.description, ""]
+        out += [f"## Stage `{stage.id}`", "", _in(stage.description, catalogue, lang), ""]
         for placed in catalogue.stage_rules(stage.id):
-            out += _rule_section(placed, catalogue)
+            out += _rule_section(placed, catalogue, lang)
     return "\n".join(out)
 
 
-def _rule_section(placed: PlacedRule, catalogue: Catalogue) -> list[str]:
+def _rule_section(placed: PlacedRule, catalogue: Catalogue, lang: str) -> list[str]:
     rule = placed.rule
-    out = [f"### `{rule.id}`", "", rule.description, "",
+    out = [f"### `{rule.id}`", "", _in(rule.description, catalogue, lang), "",
            f"*In* `{placed.file}:{placed.line}`. *When:* {conditions(rule.when)}.", ""]
-    out += [f"- {line}" for line in effects(rule)]
+    out += [f"- {line}" for line in effects(rule, catalogue, lang)]
     out.append("")
     for source in rule.source:
         fact = catalogue.domain[source]
-        out.append(f"> **{source}** {fact.text}")
+        out.append(f"> **{source}** {_in(fact.text, catalogue, lang)}")
         out.append(">")
     if out[-1] == ">":
         out.pop()
@@ -103,7 +129,7 @@ def _rule_section(placed: PlacedRule, catalogue: Catalogue) -> list[str]:
     return out
 
 
-def domain_page(catalogue: Catalogue) -> str:
+def domain_page(catalogue: Catalogue, lang: str) -> str:
     cited: dict[str, list[str]] = {}
     for placed in catalogue.rules:
         for source in placed.rule.source:
@@ -115,7 +141,7 @@ def domain_page(catalogue: Catalogue) -> str:
            "| fact | text | implemented by |", "|---|---|---|"]
     for fact in catalogue.domain.values():
         where = ", ".join(sorted(set(cited.get(fact.id, [])))) or "the pipeline description"
-        out.append(f"| {fact.id} | {fact.text} | {where} |")
+        out.append(f"| {fact.id} | {_in(fact.text, catalogue, lang)} | {where} |")
     return "\n".join(out) + "\n"
 
 
@@ -143,8 +169,9 @@ def flows_page(catalogue: Catalogue) -> str:
     return "\n".join(out)
 
 
-def index_page(catalogue: Catalogue) -> str:
-    out = [GENERATED, "", "# The collaboration catalogue", "", catalogue.pipeline.description, "",
+def index_page(catalogue: Catalogue, lang: str) -> str:
+    out = [GENERATED, "", "# The collaboration catalogue", "",
+           _in(catalogue.pipeline.description, catalogue, lang), "",
            "- [Services and variants](services.md)",
            "- [Rules](rules.md)",
            "- [Operations, as flowcharts](flows.md)",
@@ -158,13 +185,15 @@ def index_page(catalogue: Catalogue) -> str:
     return "\n".join(out)
 
 
-def render(catalogue: Catalogue) -> dict[str, str]:
-    """File name -> Markdown text."""
+def render(catalogue: Catalogue, lang: str | None = None) -> dict[str, str]:
+    """File name -> Markdown text, with the catalogue's texts in ``lang`` (default: the
+    catalogue's default language)."""
+    lang = language(catalogue, lang)
     return {
-        "README.md": index_page(catalogue),
-        "services.md": services_page(catalogue),
-        "rules.md": rules_page(catalogue),
+        "README.md": index_page(catalogue, lang),
+        "services.md": services_page(catalogue, lang),
+        "rules.md": rules_page(catalogue, lang),
         "flows.md": flows_page(catalogue),
-        "domain.md": domain_page(catalogue),
+        "domain.md": domain_page(catalogue, lang),
         "error-codes.md": codes_page(),
     }

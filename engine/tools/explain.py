@@ -16,7 +16,7 @@ from engine.errors import Verdict
 from engine.evaluation.compile import CompiledCatalogue, may_match
 from engine.evaluation.evaluate import Evaluation, trace
 from engine.evaluation.operators import Check, checks
-from engine.plan.model import Decision
+from engine.plan.model import Decision, Plan
 from engine.request.model import Request
 
 
@@ -43,15 +43,19 @@ class StageExplanation:
 class Explanation:
     evaluation: Evaluation
     stages: tuple[StageExplanation, ...]
+    plan: Plan  # in the language asked for
     show_all: bool = False  # also report the rules of other operations and services
 
     @property
     def verdict(self) -> Verdict:
-        return self.evaluation.plan.verdict
+        return self.plan.verdict
 
 
-def explain(compiled: CompiledCatalogue, request: Request, show_all: bool = False) -> Explanation:
+def explain(compiled: CompiledCatalogue, request: Request, show_all: bool = False,
+            lang: str | None = None) -> Explanation:
+    """Why ``request`` gets its plan; the plan's texts in ``lang`` (default: the catalogue's)."""
     evaluation = trace(compiled, request)
+    plan = evaluation.plan_in(lang)
     operation, service = request.operation, request.service
     stages = []
     for stage in evaluation.stages:
@@ -62,4 +66,4 @@ def explain(compiled: CompiledCatalogue, request: Request, show_all: bool = Fals
             for placed in compiled.catalogue.stage_rules(stage.stage))
         decisions = tuple(d for d in evaluation.decisions if d.rule in matched)
         stages.append(StageExplanation(stage.stage, verdicts, decisions))
-    return Explanation(evaluation, tuple(stages), show_all)
+    return Explanation(evaluation, tuple(stages), plan, show_all)

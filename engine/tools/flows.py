@@ -84,7 +84,7 @@ def _label(text: str) -> str:
 
 
 def _node(placed: PlacedRule, sometimes: bool = False) -> str:
-    text = _label(placed.rule.description)
+    text = _label(placed.rule.description.in_(""))  # the first language the text has
     if sometimes:
         text = "only for some requests: " + text
     return f'"{text}<br/><i>{placed.rule.id}</i>"'

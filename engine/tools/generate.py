@@ -50,6 +50,7 @@ def _base(service: Service, operation: OperationSpace, kind: str, current: str |
         "name": "Kund AB",
         "spcs_customer": kind != "new_customer",
         "main_contact": {"name": "Eva Main", "email": "eva@kund.se"},
+        "mina_tjanster_main_contact": "Eva Main",
     }
     if kind == "new_customer":
         customer["contact_details"] = {"name": "Nils Ny", "email": "nils@kund.se"}
@@ -98,7 +99,8 @@ def _vary_other_agency(r: Request, at: _At) -> None:
 
 
 def _vary_no_main_contact(r: Request, at: _At) -> None:
-    r["customer"].pop("main_contact", None)
+    r["customer"].pop("main_contact", None)  # D20: in Advisor
+    r["customer"].pop("mina_tjanster_main_contact", None)  # D30: on the customer number
 
 
 def _vary_used_before(r: Request, at: _At) -> None:
@@ -147,6 +149,7 @@ def _vary_no_contact_details(r: Request, at: _At) -> None:
 
 def _vary_used_before_no_login(r: Request, at: _At) -> None:
     r["customer"]["used_services"] = [at.service.id]
+    r["customer"]["mina_tjanster_account"] = True
     r["customer"].pop("login_email", None)
 
 

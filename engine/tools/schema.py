@@ -123,7 +123,8 @@ class _Refiner:
     def _description(self, fact: str) -> str:
         if fact in FACTS:
             return FACTS[fact].description
-        return self.settings[fact[len(SETTING_PREFIX):]].description
+        return self.settings[fact[len(SETTING_PREFIX):]].description.in_(
+            self.catalogue.pipeline.default_language)
 
     def _fact_test(self, fact: str, defs: Schema) -> Schema:
         """`fact: test` in `when:`, its test shared (in $defs) by the facts of one kind."""
@@ -172,15 +173,22 @@ class _Refiner:
             {"required": ["reject"], "properties": {"reject": {"type": "object"}}},
             {"required": ["outcome"], "properties": {"outcome": {"type": "string"}}},
         ]}]
-        texts = self._placeholder_pattern()
-        defs["Step"]["properties"]["text"]["pattern"] = texts
-        defs["RuleWarning"]["properties"]["message"]["pattern"] = texts
-        for part in ("message", "hint"):
-            defs["Rejection"]["properties"][part]["pattern"] = texts
+        # a text (one per language) whose every `{name}` is a fact or a screen (CAT028, CAT053)
+        text = {"type": "string", "minLength": 1, "maxLength": 2000,
+                "pattern": self._placeholder_pattern()}
+        texts = {"anyOf": [text, {"type": "object", "patternProperties": {"^[a-z]{2,3}$": text},
+                                  "required": list(self.catalogue.pipeline.languages),
+                                  "additionalProperties": False}]}
+        for model, field in (("Step", "text"), ("RuleWarning", "message"),
+                             ("Rejection", "message"), ("Rejection", "hint")):
+            prop = defs[model]["properties"][field]
+            prop.pop("$ref", None)
+            prop.update(texts)
 
     def _placeholder_pattern(self) -> str:
-        """Text whose every `{name}` is a fact (CAT028)."""
-        names = "|".join(re.escape(fact) for fact in self.facts)
+        """Text whose every `{name}` is a fact (CAT028) or a screen of the glossary (CAT053)."""
+        screens = [f"screen.{s}" for s in self.catalogue.pipeline.glossary.screens]
+        names = "|".join(re.escape(name) for name in [*self.facts, *screens])
         return rf"^(?![\s\S]*\{{(?!(?:{names})\}})[a-z_.]+\}})"
 
     # services, sources, cases ---------------------------------------------------------------

@@ -110,6 +110,10 @@ def valid_requests(draw: st.DrawFn, catalogue: Catalogue, pins: Pins | None = No
     services = sorted(catalogue.services)
     if "change" in pins:  # only services with several variants have changes
         services = [s for s in services if len(catalogue.services[s].variants) > 1]
+    paying = pins.get("variant_paying")
+    if isinstance(paying, bool):  # only services with a variant that is (not) paying
+        services = [s for s in services
+                    if any(v.paying == paying for v in catalogue.services[s].variants)] or services
     service_id = draw(st.sampled_from(admitted(services, pins.get("service"))))
     service = catalogue.services[service_id]
     operation = draw(st.sampled_from(admitted(OPERATIONS, pins.get("operation"))))
@@ -120,6 +124,8 @@ def valid_requests(draw: st.DrawFn, catalogue: Catalogue, pins: Pins | None = No
     # the variant asked for, and the one the customer has now (collaboration or subscription);
     # an edit is about the current variant, so a pin on `variant` pins that one too
     wanted = admitted(variants, pins.get("variant"))
+    if isinstance(paying, bool):
+        wanted = [v for v in wanted if service.variant(v).paying == paying] or wanted
     currents = admitted(variants, pins.get("current_variant",
                                            None if activation else pins.get("variant")))
     pairs = [(c, w) for c in currents for w in wanted]
@@ -152,6 +158,8 @@ def valid_requests(draw: st.DrawFn, catalogue: Catalogue, pins: Pins | None = No
     if _flag(draw, pins, "main_contact", 5):
         customer["main_contact"] = {"name": draw(st.sampled_from(PEOPLE)),
                                     "email": draw(st.sampled_from(EMAILS))}
+        # D30's main contact, on the customer number in Mina tjänster (D20's is in Advisor)
+        customer["mina_tjanster_main_contact"] = customer["main_contact"]["name"]
     if clean or draw(st.booleans()):
         customer["login_email"] = draw(st.sampled_from(EMAILS))
     used = draw(st.lists(st.sampled_from(services), max_size=2, unique=True))

@@ -211,6 +211,7 @@ HEAVY: dict[str, Any] = {
         "spcs_customer": True,
         "in_advisor": False,
         "main_contact": {"name": "Eva Main", "email": "eva@kund.se"},
+        "mina_tjanster_main_contact": "Eva Main",
         "login_email": "login@kund.se",
         "used_services": ["eekonomi", "lon_smart", "scanner"],
         "subscriptions": [{"service": s, "variant": "standard", "agreement_period": 3}

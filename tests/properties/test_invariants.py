@@ -19,8 +19,9 @@ CATALOGUE = shipped()
 INVARIANTS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "invariants.yaml").read_text(encoding="utf-8"))["invariants"]
 SUBJECTS = {"operation", "service", "variant", "current_variant", "change", "payer",
-            "customer_pays", "ending", "tasks", "task_selected", "collaboration", "other_agency",
-            "spcs_customer", "main_contact", "contact_details", "outcome"}
+            "customer_pays", "variant_paying", "ending", "tasks", "task_selected",
+            "collaboration", "other_agency", "spcs_customer", "main_contact", "contact_details",
+            "outcome"}
 CHECKS = {"outcome", "must_reject_with_any", "must_warn", "must_have_step", "payer_not"}
 
 
@@ -47,13 +48,14 @@ def subjects(catalogue: Catalogue, request: dict[str, Any], result: Plan) -> dic
         "payer": payer,
         "customer_pays": None if payer is None or variant is None else
         payer == "customer" and service.variant(variant).paying,
+        "variant_paying": None if variant is None else service.variant(variant).paying,
         "ending": (request.get("ending") or {}).get("service"),
         "tasks": len(task_ids),
         "task_selected": request.get("task") in task_ids,
         "collaboration": ours is not None,
         "other_agency": any(c["agency"] != agency["id"] for c in collaborations),
         "spcs_customer": customer["spcs_customer"],
-        "main_contact": customer.get("main_contact") is not None,
+        "main_contact": customer.get("mina_tjanster_main_contact") is not None,  # D30's
         "contact_details": customer.get("contact_details") is not None,
         "outcome": result.outcome,
     }

@@ -40,7 +40,7 @@ def broken_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     rules = tmp_path / "rules" / "50-changes.yaml"
     text = rules.read_text(encoding="utf-8")
     rules.write_text(text.replace("      change: upgrade\n", "      change: upgrade\n"
-                                  "      service.id: eekonomi\n      variant.id: strat\n", 1),
+                                  "      variant.id: strat\n", 1),
                      encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path

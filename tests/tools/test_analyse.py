@@ -156,7 +156,7 @@ def test_flowcharts_draw_alternatives_as_separate_paths_of_rule_nodes() -> None:
         nodes = re.findall(r'(p\d+r\d+|s\d+)\["(.*?)<br/><i>([a-z0-9-]+)</i>"\]', chart)
         assert nodes, operation
         for name, label, rule_id in nodes:
-            assert label.endswith(catalogue.rule(rule_id).rule.description.replace('"', "#quot;"))
+            assert label.endswith(catalogue.rule(rule_id).rule.description.in_("en").replace('"', "#quot;"))
             assert f'click {name} href "rules.md#{rule_id}"' in chart
         # a rule that starts some path is, on any path showing it, in every plan of it:
         # alternatives are never drawn one after the other

@@ -85,7 +85,8 @@ def form_fields(catalogue: Catalogue) -> tuple[Field, ...]:
                     for setting in service.settings:
                         fields.append(Field(
                             f"settings.{setting.id}", f"{service.name}: {setting.id}",
-                            setting.description, "select",
+                            setting.description.in_(catalogue.pipeline.default_language),
+                            "select",
                             tuple((v, v, service.id) for v in setting.values), False, depth))
                 continue
             choices = _choices(catalogue, path)

@@ -1,0 +1,84 @@
+"""Checks that every text and glossary entry of a catalogue is written in every language its
+pipeline declares (CAT050-CAT052, CAT054, CAT055), each problem at the text's own line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from engine.catalogue.documents import Document, PathKey
+from engine.catalogue.facts import FACTS
+from engine.catalogue.language import PLACEHOLDER, SCREEN_PREFIX, LocalText
+from engine.catalogue.messages import PIPELINE_FILE, did_you_mean
+from engine.catalogue.pipeline import Pipeline
+from engine.errors import Severity
+
+Problem = tuple[Document, PathKey, str, str, str, Severity]
+
+
+def language_problems(pipeline: Pipeline, files: list[tuple[Any, Document]]) -> Iterator[Problem]:
+    """Every text missing a declared language; ``files`` are (model, document), the pipeline's
+    first (it holds the glossary)."""
+    declared, default = pipeline.languages, pipeline.default_language
+    written = ", ".join(declared)
+    pipeline_document = files[0][1]
+    if default not in declared:
+        yield (pipeline_document, ("default_language",), "CAT054",
+               f"default language '{default}' is not declared in `languages:`",
+               did_you_mean(default, declared) or f"use one of {written}", Severity.ERROR)
+
+    def check(document: Document, key: PathKey, languages: set[str], what: str,
+              code: str) -> Iterator[Problem]:
+        for lang in declared:
+            if lang not in languages:
+                yield (document, key, code, f"{what} has no '{lang}': the catalogue is written in "
+                       f"{written}", f"add `{lang}:` with the {what} in it", Severity.ERROR)
+        for lang in sorted(languages - set(declared)):
+            yield (document, (*key, lang), "CAT052", f"{what} in '{lang}', which the catalogue "
+                   "does not declare", f"add {lang} to `languages:` in rules/{PIPELINE_FILE}, or "
+                   "remove it", Severity.WARNING)
+
+    for model, document in files:
+        for key, text in _local_texts(model):
+            if isinstance(text.root, str):  # one text for every language: a draft
+                if len(declared) > 1:
+                    yield (document, key, "CAT055", "text written once, not per language: plans "
+                           "in every language show it as written", "write it as a mapping, one "
+                           f"text per language ({written})", Severity.WARNING)
+                continue
+            yield from check(document, key, set(text.root), "text", "CAT050")
+    for section, entry, word in pipeline.glossary.entries():
+        yield from check(pipeline_document, ("glossary", section, entry), set(word.root),
+                         f"glossary {section[:-1]} '{entry}'", "CAT051")
+
+
+def placeholder_problems(text: LocalText, key: PathKey, known: Callable[[str], bool],
+                         screens: set[str] | None) -> Iterator[tuple[PathKey, str, str, str]]:
+    """Unknown `{fact}`s (CAT028) and `{screen.<id>}`s (CAT053) in each language of ``text``."""
+    for lang, words in text.each():
+        where = key if lang is None else (*key, lang)
+        for name in PLACEHOLDER.findall(words):
+            if name.startswith(SCREEN_PREFIX):
+                screen = name[len(SCREEN_PREFIX):]
+                if screens is not None and screen not in screens:
+                    yield (where, "CAT053", f"unknown screen '{{{name}}}' in text",
+                           did_you_mean(screen, screens) or
+                           f"declare it under glossary: screens: in rules/{PIPELINE_FILE}")
+            elif not known(name):
+                yield (where, "CAT028", f"unknown fact '{{{name}}}' in text",
+                       did_you_mean(name, FACTS) or "use a fact listed in docs/facts")
+
+
+def _local_texts(value: object, key: PathKey = ()) -> Iterator[tuple[PathKey, LocalText]]:
+    """(path, text) of every LocalText in a validated model, for naming its line."""
+    if isinstance(value, LocalText):
+        yield key, value
+    elif isinstance(value, BaseModel):
+        for name, field in type(value).model_fields.items():
+            yield from _local_texts(getattr(value, name), (*key, field.alias or name))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _local_texts(item, (*key, index))
