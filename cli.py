@@ -31,6 +31,8 @@ EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command stopped by SIGPIPE
 UNUSABLE = ("unusable input: a file missing or unreadable, bad YAML, an invalid request or "
             "catalogue, a wrong option")
+ALLOWED = "the plan is allowed (ready, waits for the customer, or needs support)"
+REJECTED = "the request is rejected by the rules"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -90,29 +92,33 @@ def main() -> None:
     """Plan Visma Advisor collaborations from the YAML catalogue."""
 
 
+CATALOGUE_HELP = {
+    "shipped": "Default: the current folder when it holds one, else the shipped one.",
+    "own": "Default: the current folder, which must hold one.",
+}
+
+
 def command(name: str, short_help: str, ok: str, negative: str | None = None,
-            unusable: str = UNUSABLE) -> Callable[[F], F]:
-    """A subcommand whose --help lists its exit codes and whose errors never show a traceback."""
+            unusable: str = UNUSABLE, *, catalogue: str | None = None,
+            formats: tuple[str, ...] = (), lang: bool = False) -> Callable[[F], F]:
+    """A subcommand whose --help lists its exit codes and whose errors never show a traceback;
+    with its --catalogue (``shipped``: may fall back to the shipped one; ``own``: must be the
+    user's), --format (the first is the default) and --lang options."""
     def register(function: F) -> F:
+        if lang:
+            function = click.option("--lang", metavar="LANG", help="Language of the catalogue's "
+                                    "texts. Default: the catalogue's default language.")(function)
+        if formats:
+            function = click.option("--format", "output_format", type=click.Choice(formats),
+                                    default=formats[0], show_default=True, help="Output format.")(function)
+        if catalogue:
+            function = click.option("--catalogue", "catalogue_dir", type=click.Path(
+                path_type=Path, file_okay=False), help="Catalogue folder (holding services/ and "
+                f"rules/). {CATALOGUE_HELP[catalogue]}")(function)
         main.command(name, short_help=short_help, epilog=exit_codes(ok, negative, unusable))(
             handles_errors(function))
         return function
     return register
-
-
-def format_option(*names: str) -> Callable[[F], F]:
-    return click.option("--format", "output_format", type=click.Choice(names), default=names[0],
-                        show_default=True, help="Output format.")
-
-
-catalogue_option = click.option(
-    "--catalogue", "catalogue_dir", type=click.Path(path_type=Path, file_okay=False),
-    help="Catalogue folder (holding services/ and rules/). Default: the current folder when it "
-    "holds one, else the shipped one.")
-own_catalogue_option = click.option(
-    "--catalogue", "catalogue_dir", type=click.Path(path_type=Path, file_okay=False),
-    help="Catalogue folder (holding services/ and rules/). Default: the current folder, which "
-    "must hold one.")
 
 
 def catalogue_in_use(catalogue_dir: Path | None, shipped: bool = True, say: bool = True) -> Location:
@@ -134,17 +140,11 @@ output_option = click.option("--output", "-o", "output_file", help="Write here (
 out_option = functools.partial(click.option, "--out", "out_dir", show_default=True,
                                type=click.Path(path_type=Path, file_okay=False), help="Folder to write to.")
 check_option = click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is stale.")
-lang_option = click.option("--lang", metavar="LANG", help="Language of the catalogue's texts "
-                           "(one of its `languages:`). Default: the catalogue's default language.")
-ALLOWED = "the plan is allowed (ready, waits for the customer, or needs support)"
-REJECTED = "the request is rejected by the rules"
 
 
-@command("plan", "Dry-run a request and print its plan.", ALLOWED, REJECTED)
+@command("plan", "Dry-run a request and print its plan.", ALLOWED, REJECTED, catalogue="shipped",
+         formats=("text", "json"), lang=True)
 @request_argument
-@catalogue_option
-@format_option("text", "json")
-@lang_option
 def plan(request_file: Path, catalogue_dir: Path | None, output_format: str, lang: str | None) -> None:
     """Dry-run REQUEST (YAML or JSON) and print the plan: outcome, steps, warnings."""
     catalogue = load(catalogue_dir, output_format)
@@ -152,67 +152,56 @@ def plan(request_file: Path, catalogue_dir: Path | None, output_format: str, lan
     finish(reporter("plan", output_format)(result), result.verdict)
 
 
-@command("validate", "Check a catalogue and analyse its rules.",
-         "the catalogue is valid (warnings allowed unless --strict)",
-         "the catalogue has errors (or warnings, with --strict)")
+@command("validate", "Check a catalogue and analyse its rules.", "the catalogue is valid (warnings "
+         "allowed unless --strict)", "the catalogue has errors (or warnings, with --strict)",
+         catalogue="own", formats=("text", "json", "github", "sarif"))
 @click.argument("catalogue_arg", metavar="[DIR]", required=False,
                 type=click.Path(path_type=Path, file_okay=False))
-@own_catalogue_option
-@click.option("--requests", "request_paths", multiple=True, type=click.Path(path_type=Path),
-              metavar="PATH", help="Requests and case files (or folders) to check against the "
-              "catalogue (repeatable; default: its examples/ and tests/scenarios/).")
-@format_option("text", "json", "github", "sarif")
+@click.option("--requests", "request_paths", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="Requests and cases to check against it (default: its examples/ and tests/scenarios/).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (notes never fail).")
 @click.option("--no-analysis", is_flag=True, help="Skip the static analysis of the rules.")
 @click.option("--no-cache", is_flag=True, help="Analyse even a catalogue analysed before.")
 @click.option("--verbose", is_flag=True, help="Say on stderr why the analysis cache is not used.")
-def validate(catalogue_arg: Path | None, catalogue_dir: Path | None,
-             request_paths: tuple[Path, ...], output_format: str, strict: bool,
-             no_analysis: bool, no_cache: bool, verbose: bool) -> None:
-    """Check the catalogue in DIR (default: the current folder) and report every problem,
-    also in the example requests and test cases that depend on it.
-
-    --format: text for people, json for tools, github for workflow annotations, sarif for
-    code scanning. The analysis is cached in ~/.cache/collab (or $COLLAB_CACHE_DIR)."""
+def validate(catalogue_arg: Path | None, request_paths: tuple[Path, ...], strict: bool, no_analysis: bool,
+             no_cache: bool, verbose: bool, output_format: str, catalogue_dir: Path | None) -> None:
+    """Check the catalogue in DIR (default: the current folder), and the requests and cases that
+    depend on it, and report every problem. --format: text for people, json for tools, github
+    for workflow annotations, sarif for code scanning. The analysis is cached in
+    ~/.cache/collab (or $COLLAB_CACHE_DIR)."""
     if catalogue_arg and catalogue_dir and catalogue_arg != catalogue_dir:
         raise click.UsageError("name the catalogue once: DIR or --catalogue DIR")
     where = catalogue_in_use(catalogue_arg or catalogue_dir, False, output_format == "text")
-    report = engine.validate(where.root, not no_analysis, not no_cache, strict,
-                             (lambda text: click.echo(f"collab: {text}", err=True))
-                             if verbose else None, request_paths or None, where.name)
+    say = (lambda text: click.echo(f"collab: {text}", err=True)) if verbose else None
+    report = engine.validate(where.root, not no_analysis, not no_cache, strict, say,
+                             request_paths or None, where.name)
     finish(reporter("validation", output_format)(report), report.verdict,
            reporter("validation", "summary")(report) if output_format == "text" else "")
 
 
-@command("services", "List the catalogue's services and variants.", "listed")
-@catalogue_option
-@format_option("text", "json")
+@command("services", "List the catalogue's services and variants.", "listed", catalogue="shipped",
+         formats=("text", "json"))
 def services(catalogue_dir: Path | None, output_format: str) -> None:
     """List the catalogue's services and their variants."""
-    catalogue = load(catalogue_dir, output_format)
-    finish(reporter("services", output_format)(catalogue), Verdict.OK)
+    finish(reporter("services", output_format)(load(catalogue_dir, output_format)), Verdict.OK)
 
 
-@command("facts", "List the facts rules can test and use.", "listed")
-@catalogue_option
-@format_option("text", "json")
+@command("facts", "List the facts rules can test and use.", "listed", catalogue="shipped",
+         formats=("text", "json"))
 def facts(catalogue_dir: Path | None, output_format: str) -> None:
     """List the facts rules can test in `when:` and use as {placeholders} in texts."""
-    specs = fact_specs(load(catalogue_dir, output_format))
-    finish(reporter("facts", output_format)(specs), Verdict.OK)
+    finish(reporter("facts", output_format)(fact_specs(load(catalogue_dir, output_format))), Verdict.OK)
 
 
-@command("explain", "Show why a request gets its plan.", ALLOWED, REJECTED)
+@command("explain", "Show why a request gets its plan.", ALLOWED, REJECTED, catalogue="shipped",
+         formats=("text", "json"), lang=True)
 @request_argument
-@catalogue_option
-@format_option("text", "json")
 @click.option("--all", "everything", is_flag=True,
               help="Also list the rules of other operations and services.")
-@lang_option
-def explain(request_file: Path, catalogue_dir: Path | None, output_format: str, everything: bool,
+def explain(request_file: Path, everything: bool, catalogue_dir: Path | None, output_format: str,
             lang: str | None) -> None:
-    """Show why REQUEST gets its plan: every rule considered, whether it matched and, if
-    not, which condition failed on which fact value; then how the steps were ordered."""
+    """Show why REQUEST gets its plan: every rule considered, whether it matched and, if not,
+    which condition failed on which fact value; then how the steps were ordered."""
     catalogue = load(catalogue_dir, output_format)
     result = engine.explain(catalogue, engine.load_request(request_file, catalogue), everything, lang)
     finish(reporter("explain", output_format)(result), result.verdict)
@@ -220,19 +209,17 @@ def explain(request_file: Path, catalogue_dir: Path | None, output_format: str, 
 
 @command("diff", "Requests whose plan a catalogue change alters.", "no request gets a different plan",
          "some requests get a different plan", "unusable input: a catalogue invalid, --old neither a "
-         "folder nor a git revision, a request file missing, no requests")
+         "folder nor a git revision, a request file missing, no requests", formats=("text", "json"))
 @click.argument("paths", metavar="[REQUESTS]...", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--old", required=True, metavar="DIR|REV",
-              help="The catalogue before: a folder, or a git revision (HEAD, main, HEAD~1) of the "
-              "catalogue in use.")
+@click.option("--old", required=True, metavar="DIR|REV", help="The catalogue before: a folder, or a git "
+              "revision (HEAD, main, HEAD~1) of the catalogue in use.")
 @click.option("--catalogue", "--new", "new_dir", type=click.Path(path_type=Path, file_okay=False),
               help="The catalogue after (default: the current folder, which must hold one).")
 @click.option("--generated", is_flag=True, help="Also compare the space generated from it.")
-@format_option("text", "json")
 def diff(paths: tuple[Path, ...], old: str, new_dir: Path | None, generated: bool,
          output_format: str) -> None:
-    """Which REQUESTS (files, JSON Lines, folders) get a different plan from the --old
-    catalogue to the --new one, grouped by the change (outcome, steps, warnings...)."""
+    """Which REQUESTS (files, JSON Lines, folders) get a different plan from the --old catalogue
+    to the one in use, grouped by the change (outcome, steps, warnings...)."""
     where = catalogue_in_use(new_dir, False, output_format == "text")
     report = engine.diff(old, where.root, paths, generated)
     finish(reporter("diff", output_format)(report), report.verdict)
@@ -241,53 +228,47 @@ def diff(paths: tuple[Path, ...], old: str, new_dir: Path | None, generated: boo
 @command("batch", "Plan many requests (JSON Lines) on every core.",
          "every line was planned (rejected requests included: they are plans)",
          "some lines were not valid requests (each has an error line)",
-         "unusable input: the file or the catalogue cannot be read")
+         "unusable input: the file or the catalogue cannot be read", catalogue="shipped")
 @click.argument("input_file", metavar="REQUESTS.jsonl",
                 type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
-@catalogue_option
 @click.option("--jobs", "-j", type=click.IntRange(1), help="Processes to use (default: one per core).")
 @output_option
-def batch(input_file: Path, catalogue_dir: Path | None, jobs: int | None, output_file: Path | None) -> None:
+def batch(input_file: Path, jobs: int | None, output_file: Path | None, catalogue_dir: Path | None) -> None:
     """Plan every request of REQUESTS.jsonl (one JSON request per line; - for stdin) into one
     JSON line each, in input order: {"request": "file:line", "plan": ...} or {"request": ...,
     "error": [...]}; a bad line never stops the run. A summary ends the run on stderr."""
     with contextlib.ExitStack() as stack:
-        summary = engine.batch(load(catalogue_dir), input_file,
-                               output_stream(stack, output_file), jobs or os.cpu_count() or 1,
-                               progress=sys.stderr.isatty())
+        summary = engine.batch(load(catalogue_dir), input_file, output_stream(stack, output_file),
+                               jobs or os.cpu_count() or 1, progress=sys.stderr.isatty())
     finish("", summary.verdict, summary.text())
 
 
-@command("generate", "Write the catalogue's whole request space.", "written")
-@catalogue_option
+@command("generate", "Write the catalogue's whole request space.", "written", catalogue="shipped")
 @click.option("--count", type=click.IntRange(1), help="How many requests (default: the whole space "
               "once); beyond the space it starts over with customers of other names.")
 @output_option
-def generate(catalogue_dir: Path | None, count: int | None, output_file: Path | None) -> None:
+def generate(count: int | None, output_file: Path | None, catalogue_dir: Path | None) -> None:
     """Write requests covering the catalogue's whole space as JSON Lines (for batch, diff): every
     operation x service x variant x customer kind x payer x period x ending x setting, with
     variations (no task, another agency, ...). The same catalogue gives the same requests."""
     with contextlib.ExitStack() as stack:
-        catalogue = load(catalogue_dir)
-        engine.generate(catalogue, output_stream(stack, output_file), count)
+        engine.generate(load(catalogue_dir), output_stream(stack, output_file), count)
 
 
 @command("test", "Run test cases written as data.",
          "every case passed (and coverage, or the mutation score, is at least --fail-under)",
          "a case failed, or coverage (the mutation score) is below --fail-under",
-         "unusable input: a case file or its request is invalid, no cases, the catalogue is invalid")
+         "unusable input: a case file or its request is invalid, no cases, the catalogue is invalid",
+         catalogue="own", formats=("text", "json", "junit"))
 @click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(path_type=Path))
-@own_catalogue_option
-@format_option("text", "json", "junit")
 @click.option("--coverage", "show_coverage", is_flag=True, help="Also list every rule with how many "
               "cases fired it, and the D-facts and variants no case exercises.")
-@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
-              help="Fail when fewer than PERCENT of the rules are fired by some case (with "
-              "--mutate: when the mutation score is under PERCENT).")
 @click.option("--mutate", "mutation", is_flag=True, help="Mutation testing: change each rule in "
               "small ways and list the changes no case notices, at their lines, with a hint.")
-def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_format: str,
-               show_coverage: bool, fail_under: float | None, mutation: bool) -> None:
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT", help="Fail when under "
+              "PERCENT of the rules are fired by some case (with --mutate: under PERCENT score).")
+def test_cases(paths: tuple[Path, ...], show_coverage: bool, mutation: bool, fail_under: float | None,
+               catalogue_dir: Path | None, output_format: str) -> None:
     """Run test cases (YAML: a request and the plan it must give) in PATH (files or folders;
     default: tests/scenarios). A failure shows what was expected against what the plan gives.
     With --mutate, once every case passes, every mutant of the rules is run against them."""
@@ -301,21 +282,19 @@ def test_cases(paths: tuple[Path, ...], catalogue_dir: Path | None, output_forma
 
 
 @command("docs", "Render the catalogue as Markdown.", "written, or up to date",
-         "with --check: a page is stale")
-@own_catalogue_option
+         "with --check: a page is stale", catalogue="own", lang=True)
 @out_option(default=Path("docs/catalogue"))
 @check_option
-@lang_option
-def docs(catalogue_dir: Path | None, out_dir: Path, check: bool, lang: str | None) -> None:
+def docs(out_dir: Path, check: bool, catalogue_dir: Path | None, lang: str | None) -> None:
     """Render the catalogue as Markdown: services, rules, flowcharts, domain facts."""
     report = engine.docs(load(catalogue_dir, shipped=False), out_dir, check, lang)
     finish(report.written_text(), report.verdict, report.stale_text())
 
 
-@command("schema", "Write the JSON Schemas.", "written, or up to date", "with --check: a schema is stale")
+@command("schema", "Write the JSON Schemas.", "written, or up to date", "with --check: a schema is stale",
+         catalogue="shipped")
 @out_option(default=Path("schemas"))
 @check_option
-@catalogue_option
 def schema(out_dir: Path, check: bool, catalogue_dir: Path | None) -> None:
     """Write the JSON Schemas of catalogue files, requests, plans and test cases (for editors
     and CI), with the catalogue's stages, phases, facts and values."""
@@ -323,24 +302,21 @@ def schema(out_dir: Path, check: bool, catalogue_dir: Path | None) -> None:
     finish(report.written_text(), report.verdict, report.stale_text())
 
 
-@command("studio", "Serve a local web page over the catalogue (read-only).",
-         "the server stopped (Ctrl-C stops it)", unusable="no such folder, the port is taken, or the studio "
-         "extra is not installed")
-@catalogue_option
+@command("studio", "Serve a local web page over the catalogue (read-only).", "the server stopped "
+         "(Ctrl-C stops it)", unusable="no such folder, the port is taken, or the studio extra is "
+         "not installed", catalogue="shipped")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to serve on; anything but loopback prints a warning.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
 @click.option("--old", "revision", default="HEAD", show_default=True, metavar="REV|DIR",
               help="What the Impact page compares the working copy with.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
-def studio(catalogue_dir: Path | None, host: str, port: int, revision: str, no_browser: bool) -> None:
-    """Serve the catalogue folder as a web page: services, rules and flowcharts; a request
-    form with its plan and explain; validation and the impact of your change against git,
-    refreshed whenever a file is saved. The page never writes a file. Needs the studio
-    extra: pip install 'collab-engine[studio]'."""
-    from engine.tools.studio import host_warning, serve
+def studio(host: str, port: int, revision: str, no_browser: bool, catalogue_dir: Path | None) -> None:
+    """Serve the catalogue folder as a web page: services, rules and flowcharts; a request form
+    with its plan and explain; validation and the impact of your change against git, refreshed
+    whenever a file is saved. The page never writes a file. Needs the studio extra: pip
+    install 'collab-engine[studio]'."""
+    from engine.tools.studio import serve
 
-    warning = host_warning(host)
-    if warning:
-        click.echo(warning, err=True)
-    serve(catalogue_dir, host, port, open_browser=not no_browser, revision=revision)
+    serve(catalogue_in_use(catalogue_dir).root, host, port, open_browser=not no_browser,
+          revision=revision)
