@@ -62,14 +62,17 @@ def attack(requests: Path, plans: Path, jobs: int, event: str, delay: float) -> 
     while not debris(plans.parent) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(delay)
-    if event == "kill a worker":
-        workers = children(process.pid)
-        if not workers:
-            process.kill()
-            return 0.0, "no worker found to kill"
-        os.kill(random.choice(workers), signal.SIGKILL)
-    else:
-        os.killpg(process.pid, signal.SIGINT if event == "Ctrl-C" else signal.SIGTERM)
+    try:
+        if event == "kill a worker":
+            workers = children(process.pid)
+            if not workers:
+                process.kill()
+                return 0.0, f"no worker found to kill\n{process.communicate()[1]}"
+            os.kill(random.choice(workers), signal.SIGKILL)
+        else:
+            os.killpg(process.pid, signal.SIGINT if event == "Ctrl-C" else signal.SIGTERM)
+    except ProcessLookupError:
+        return 0.0, f"the run had ended before the attack\n{process.communicate()[1]}"
     sent = time.monotonic()
     try:
         _, stderr = process.communicate(timeout=60)
@@ -103,17 +106,20 @@ def main() -> int:
     parser.add_argument("--complete", action="store_true",
                         help="finally plan every line once, and report time, rate and memory")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--requests", type=Path, default=None,
+                        help="plan this JSON Lines file instead of generating --lines requests")
     options = parser.parse_args()
     random.seed(options.seed)
     failures = 0
     with tempfile.TemporaryDirectory(prefix="collab-soak-") as scratch:
         folder = Path(scratch)
-        requests, plans = folder / "requests.jsonl", folder / "plans.jsonl"
-        started = time.monotonic()
-        subprocess.run([*COLLAB, "generate", "--count", str(options.lines), "-o", str(requests)],
-                       cwd=ROOT, check=True)
-        print(f"generated {options.lines:,} lines ({requests.stat().st_size / 1e6:,.0f} MB) in "
-              f"{time.monotonic() - started:.1f} s", flush=True)
+        requests, plans = options.requests or folder / "requests.jsonl", folder / "plans.jsonl"
+        if options.requests is None:
+            started = time.monotonic()
+            subprocess.run([*COLLAB, "generate", "--count", str(options.lines), "-o",
+                            str(requests)], cwd=ROOT, check=True)
+            print(f"generated {options.lines:,} lines ({requests.stat().st_size / 1e6:,.0f} MB) "
+                  f"in {time.monotonic() - started:.1f} s", flush=True)
         plans.write_text(OLD, encoding="utf-8")
         stops: dict[str, list[float]] = {event: [] for event, _ in EVENTS}
         for round_number in range(1, options.rounds + 1):
@@ -141,7 +147,8 @@ def main() -> int:
             print(f"complete run: exit {result.returncode}, {count:,} plan lines in "
                   f"{seconds:.0f} s ({count / seconds:,.0f} per second), peak RSS of one "
                   f"process {peak:,.0f} MB\n{result.stderr.strip()}")
-            if result.returncode not in (0, 1) or count != options.lines:
+            if result.returncode not in (0, 1) or (options.requests is None
+                                                   and count != options.lines):
                 failures += 1
         print(f"{failures} failure(s)")
     return 1 if failures else 0
