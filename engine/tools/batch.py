@@ -350,6 +350,7 @@ class Summary:
         return sum(self.outcomes.values())
 
     def text(self) -> str:
+        """For stderr: the counts by outcome and rejection code, and the rate."""
         seconds, jobs = self.seconds, self.jobs
         rate = self.total / seconds if seconds else 0.0
         by_outcome = ", ".join(f"{outcome} {count}" for outcome, count in sorted(self.outcomes.items()))
@@ -360,7 +361,7 @@ class Summary:
             lines.append("rejections by code: " + ", ".join(
                 f"{code} {count}" for code, count in
                 sorted(self.rejections.items(), key=lambda item: (-item[1], item[0]))))
-        return "\n".join(lines)
+        return "".join(line + "\n" for line in lines)  # for stderr, each line ended
 
 
 def run_batch(catalogue: Catalogue, input_file: Path, out: Writer, jobs: int | None = None,

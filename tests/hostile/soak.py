@@ -61,6 +61,9 @@ def attack(requests: Path, plans: Path, jobs: int, event: str, delay: float) -> 
     deadline = time.monotonic() + 120
     while not debris(plans.parent) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    while len(children(process.pid)) < (jobs if jobs > 1 else 0) and process.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.01)
     time.sleep(delay)
     try:
         if event == "kill a worker":

@@ -95,8 +95,11 @@ def test_item_5_a_dead_worker_fails_the_run_at_once_naming_its_line(
     plans = tmp_path / "plans.jsonl"
     plans.write_text(OLD, encoding="utf-8")
     process = start_batch(requests_file, plans, "--jobs", "2")
-    workers = children(process.pid)
+    deadline = time.monotonic() + 30
+    while len(workers := children(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert len(workers) == 2
+    time.sleep(0.2)  # planning
     os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer does
     killed = time.monotonic()
     _, stderr = process.communicate(timeout=30)
