@@ -247,7 +247,7 @@ def diff(paths: tuple[Path, ...], old: str, new_dir: Path | None, generated: boo
 @command("batch", "Plan many requests (JSON Lines) on every core.",
          "every line was planned (rejected requests included: they are plans)",
          "some lines were not valid requests (each has an error line)",
-         "unusable input: the file or the catalogue cannot be read")
+         "unusable input: the file or the catalogue cannot be read, or the output written")
 @click.argument("input_file", metavar="REQUESTS.jsonl",
                 type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @catalogue_option
