@@ -8,6 +8,7 @@ output file left as it was, temporary files removed, workers stopped. The CLI th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from types import FrameType
@@ -19,9 +20,16 @@ _terminated = False
 _installed_by = 0  # the process that installed the handler
 
 
+def _default_in_child() -> None:
+    """A forked child (a multiprocessing pool's worker) dies at SIGTERM as usual, even when
+    blocked in C code where a Python handler would never run (Pool.terminate would hang)."""
+    with contextlib.suppress(ValueError):  # not the main thread: nothing was installed there
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     global _terminated
-    if os.getpid() != _installed_by:  # a forked child (a multiprocessing pool's): die as usual
+    if os.getpid() != _installed_by:  # a child that escaped _default_in_child: die as usual
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
         return
@@ -36,6 +44,8 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 def stop_on_sigterm() -> None:
     """Make SIGTERM raise KeyboardInterrupt like Ctrl-C (from the main thread only)."""
     global _installed_by
+    if _installed_by == 0:
+        os.register_at_fork(after_in_child=_default_in_child)
     _installed_by = os.getpid()
     signal.signal(signal.SIGTERM, _on_sigterm)
 
