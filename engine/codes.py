@@ -146,10 +146,10 @@ CODES: dict[str, CodeInfo] = {
     # analysis
     "ENG003": CodeInfo("`collab batch`: evaluating one line failed unexpectedly (a bug); the run goes on.",
                        "requests.jsonl:12: [error] internal error: KeyError: 'x' (ENG003)"),
-    "ENG004": CodeInfo("`collab batch`: a worker process died (killed, out of memory, a crash in "
+    "ENG005": CodeInfo("`collab batch`: a worker process died (killed, out of memory, a crash in "
                        "the C core); the run stops at once with exit 3, naming the line.",
                        "requests.jsonl:40213: [error] a worker process died (killed by SIGKILL) "
-                       "while planning this line (ENG004)"),
+                       "while planning this line (ENG005)"),
     "ANA001": CodeInfo("Two rules decide the same fact differently on some request (an overlap).",
                        "rules/20-defaults.yaml:16:5: [error] rules 'default-recipient-subscriber' and 'default-recipient-agency' both decide invoice_recipient ... (e.g. activate lon_smart/start, subscriber) (ANA001)"),
     "ANA002": CodeInfo("One rule says no approval is needed and another requires it, on some request.",

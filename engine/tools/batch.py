@@ -8,7 +8,7 @@ bad line never stops the run.
 Workers are forked processes (durable-rules serialises evaluations within one), each with one
 chunk of lines at a time; only a bounded number of chunks (in lines and in bytes) is in
 flight or waiting to be written, so memory stays flat however long the input. A worker that
-dies stops the run at once (ENG004, naming the line it was on). Workers ignore Ctrl-C and
+dies stops the run at once (ENG005, naming the line it was on). Workers ignore Ctrl-C and
 die at SIGTERM: the main process stops them either way, and leaves the output as it was.
 """
 
@@ -165,7 +165,7 @@ class Workers:
                 if self.workers:
                     break
                 raise EngineError([Diagnostic(
-                    "<batch>", 0, 0, "ENG004", f"cannot start a worker process: {error.strerror}",
+                    "<batch>", 0, 0, "ENG005", f"cannot start a worker process: {error.strerror}",
                     "a limit on processes (ulimit -u) is reached: use --jobs 1")]) from None
             finally:
                 theirs.close()
@@ -195,7 +195,7 @@ class Workers:
         where = "while planning this line" if worker.task is not None else "between lines"
         return EngineError([Diagnostic(
             worker.file or "<batch>", worker.current.value if worker.task is not None else 0, 0,
-            "ENG004", f"a worker process died ({_signal_name(exitcode)}) {where}; the run "
+            "ENG005", f"a worker process died ({_signal_name(exitcode)}) {where}; the run "
             "is stopped and the output left as it was",
             "SIGKILL is often the out-of-memory killer: try fewer --jobs; otherwise report "
             "this line as a bug")])

@@ -106,7 +106,7 @@ def test_item_5_a_dead_worker_fails_the_run_at_once_naming_its_line(
     assert time.monotonic() - killed < 10  # within seconds, never a hang
     assert process.returncode == 3, stderr
     assert "a worker process died (killed by SIGKILL) while planning this line" in stderr
-    assert f"{requests_file.name}:" in stderr and "(ENG004)" in stderr
+    assert f"{requests_file.name}:" in stderr and "(ENG005)" in stderr
     assert "Traceback" not in stderr
     assert group_gone(process)
     assert plans.read_text(encoding="utf-8") == OLD
