@@ -22,12 +22,12 @@ from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.facts import fact_specs
 from engine.catalogue.locate import Location, locate_catalogue
 from engine.errors import CollabError, EngineError, Verdict
-from engine.files import output_stream
+from engine.files import guarded_stdout, output_stream
 from engine.render import reporter
 from engine.render.diagnostics import diagnostics_text
+from engine.signals import stop_on_sigterm, stopped_by
 
 EXIT_CODE = {Verdict.OK: 0, Verdict.NEGATIVE: 1, Verdict.UNUSABLE: 2, Verdict.INTERNAL: 3}
-EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command stopped by SIGPIPE
 UNUSABLE = ("unusable input: a file missing or unreadable, bad YAML, an invalid request or "
             "catalogue, a wrong option")
@@ -39,7 +39,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def exit_codes(ok: str, negative: str | None = None, unusable: str = UNUSABLE) -> str:
     """A command's --help epilog: what each of its exit codes means."""
     rows = [(0, ok), (1, negative), (2, unusable), (3, "internal error (a bug: please report it)"),
-            (130, "interrupted (Ctrl-C); files being written are left as they were")]
+            (130, "interrupted (Ctrl-C); files being written are left as they were"),
+            (143, "terminated (SIGTERM); files being written are left as they were")]
     return "\b\nExit codes:\n" + "\n".join(f"  {code:<3}  {text}" for code, text in rows if text)
 
 
@@ -48,16 +49,19 @@ def handles_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        stop_on_sigterm()  # SIGTERM cleans up as Ctrl-C does, and exits 143
         try:
-            return command(*args, **kwargs)
+            with guarded_stdout():  # a full disk or a closed stdout (`>&-`) is IO006, exit 2
+                return command(*args, **kwargs)
         except CollabError as error:
             click.echo(diagnostics_text(error.diagnostics), err=True, nl=False)
             sys.exit(EXIT_CODE[Verdict.INTERNAL if isinstance(error, EngineError) else Verdict.UNUSABLE])
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except KeyboardInterrupt:  # Ctrl-C: files being written are left as they were
-            click.echo("collab: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: files being written are left as they were
+            code, word = stopped_by()
+            click.echo(f"collab: {word}", err=True)
+            sys.exit(code)
         except BrokenPipeError:  # the reader stopped early (`| head`): not an error of ours
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(EXIT_BROKEN_PIPE)
@@ -135,8 +139,10 @@ def load(catalogue_dir: Path | None, output_format: str = "text", shipped: bool 
 
 
 request_argument = click.argument("request_file", metavar="REQUEST", type=click.Path(path_type=Path))
-output_option = click.option("--output", "-o", "output_file", help="Write here (atomically), not to stdout.",
-                             type=click.Path(path_type=Path, dir_okay=False))
+output_option = click.option("--output", "-o", "output_file",
+                             help="Write here, not to stdout (a file is replaced atomically; a "
+                             "device, a pipe or - is written in place).",
+                             type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 out_option = functools.partial(click.option, "--out", "out_dir", show_default=True,
                                type=click.Path(path_type=Path, file_okay=False), help="Folder to write to.")
 check_option = click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is stale.")
@@ -228,18 +234,19 @@ def diff(paths: tuple[Path, ...], old: str, new_dir: Path | None, generated: boo
 @command("batch", "Plan many requests (JSON Lines) on every core.",
          "every line was planned (rejected requests included: they are plans)",
          "some lines were not valid requests (each has an error line)",
-         "unusable input: the file or the catalogue cannot be read", catalogue="shipped")
+         "unusable input: the file or the catalogue cannot be read, or the output written",
+         catalogue="shipped")
 @click.argument("input_file", metavar="REQUESTS.jsonl",
                 type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
-@click.option("--jobs", "-j", type=click.IntRange(1), help="Processes to use (default: one per core).")
+@click.option("--jobs", "-j", type=click.IntRange(1), help="Processes (default and at most: one per core).")
 @output_option
 def batch(input_file: Path, jobs: int | None, output_file: Path | None, catalogue_dir: Path | None) -> None:
     """Plan every request of REQUESTS.jsonl (one JSON request per line; - for stdin) into one
     JSON line each, in input order: {"request": "file:line", "plan": ...} or {"request": ...,
     "error": [...]}; a bad line never stops the run. A summary ends the run on stderr."""
     with contextlib.ExitStack() as stack:
-        summary = engine.batch(load(catalogue_dir), input_file, output_stream(stack, output_file),
-                               jobs or os.cpu_count() or 1, progress=sys.stderr.isatty())
+        summary = engine.batch(load(catalogue_dir), input_file, output_stream(stack, output_file), jobs,
+                               progress=sys.stderr.isatty())
     finish("", summary.verdict, summary.text())
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.checks import check_catalogue
@@ -44,7 +44,7 @@ from engine.request.parse import load_request as _load_request
 from engine.request.parse import parse_request
 
 if TYPE_CHECKING:
-    from engine.files import SyncReport
+    from engine.files import SyncReport, Writer
     from engine.tools.batch import Summary
     from engine.tools.cases import TestReport
     from engine.tools.diff import DiffReport
@@ -161,7 +161,7 @@ def mutation_test(catalogue: Catalogue, paths: tuple[Path, ...] = (),
     return report(catalogue, paths or (Path("tests/scenarios"),), fail_under)
 
 
-def batch(catalogue: Catalogue, input_file: Path, out: TextIO, jobs: int,
+def batch(catalogue: Catalogue, input_file: Path, out: Writer, jobs: int | None = None,
           progress: bool = False) -> Summary:
     """`collab batch`: plan every JSON line of ``input_file`` onto ``out``."""
     from engine.tools.batch import run_batch
@@ -169,7 +169,7 @@ def batch(catalogue: Catalogue, input_file: Path, out: TextIO, jobs: int,
     return run_batch(catalogue, input_file, out, jobs, progress)
 
 
-def generate(catalogue: Catalogue, out: TextIO, count: int | None = None) -> None:
+def generate(catalogue: Catalogue, out: Writer, count: int | None = None) -> None:
     """`collab generate`: the catalogue's request space as JSON Lines on ``out``."""
     from engine.tools.generate import write_requests
 

@@ -27,6 +27,12 @@ CODES: dict[str, CodeInfo] = {
                       "huge.yaml: [error] is 3,145,728 bytes; files over 2,000,000 bytes are refused (IO004)"),
     "IO005": CodeInfo("A file is not UTF-8 text.",
                       "request.yaml:11:15: [error] is not UTF-8 (byte 0xF6 cannot be decoded) (IO005)"),
+    "IO006": CodeInfo("An output cannot be written: disk full, file size limit, permissions, a "
+                      "parent that is a file, standard output closed (exit 2).",
+                      "plans.jsonl: [error] cannot write: No space left on device (IO006)"),
+    "IO007": CodeInfo("A device, pipe or socket was given where a regular file is expected "
+                      "(a catalogue file, `collab batch`'s input other than a pipe).",
+                      "services/x.yaml: [error] is a device, not a regular file (IO007)"),
     # YAML
     "YAML001": CodeInfo("The YAML syntax is broken (tabs, an unclosed bracket, bad indentation).",
                         "services/scanner.yaml:12:4: [error] wrong indentation: `paying:` is indented 3 spaces; expected 4 (as `name:` on line 11) or 0 (as `variants:` on line 9) (YAML001)"),
@@ -140,6 +146,10 @@ CODES: dict[str, CodeInfo] = {
     # analysis
     "ENG003": CodeInfo("`collab batch`: evaluating one line failed unexpectedly (a bug); the run goes on.",
                        "requests.jsonl:12: [error] internal error: KeyError: 'x' (ENG003)"),
+    "ENG005": CodeInfo("`collab batch`: a worker process died (killed, out of memory, a crash in "
+                       "the C core); the run stops at once with exit 3, naming the line.",
+                       "requests.jsonl:40213: [error] a worker process died (killed by SIGKILL) "
+                       "while planning this line (ENG005)"),
     "ANA001": CodeInfo("Two rules decide the same fact differently on some request (an overlap).",
                        "rules/20-defaults.yaml:16:5: [error] rules 'default-recipient-subscriber' and 'default-recipient-agency' both decide invoice_recipient ... (e.g. activate lon_smart/start, subscriber) (ANA001)"),
     "ANA002": CodeInfo("One rule says no approval is needed and another requires it, on some request.",
@@ -185,6 +195,13 @@ CODES: dict[str, CodeInfo] = {
                         "--lang: [error] the catalogue is not written in 'de' (LANG001)"),
     "JSON001": CodeInfo("A line of a JSON Lines file (or a body sent to `collab studio`) is not JSON.",
                         "requests.jsonl:12: [error] not JSON: Expecting value (JSON001)"),
+    "JSON002": CodeInfo("A line of a JSON Lines file writes a key twice (JSON keeps the last, "
+                        "silently).",
+                        "requests.jsonl:12: [error] duplicate key 'operation' (JSON002)"),
+    "JSON003": CodeInfo("A line of a JSON Lines file is over a limit: 1,000,000 bytes, 50 levels "
+                        "of nesting, 1,000 items in a list.",
+                        "requests.jsonl:12: [error] a list of 1,000,000 items; lists of more "
+                        "than 1,000 are refused (JSON003)"),
     # studio
     "STU001": CodeInfo("`collab studio` cannot serve on the address given (the port is in use, no such address).",
                        "127.0.0.1:8765: [error] cannot serve there: Address already in use (STU001)"),

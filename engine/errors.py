@@ -73,6 +73,10 @@ class InputError(CollabError):
     """A file could not be read or parsed: missing, not UTF-8, bad YAML, duplicate keys."""
 
 
+class OutputError(CollabError):
+    """An output could not be written: disk full, permissions, a closed standard output."""
+
+
 class CatalogueError(CollabError):
     """The catalogue (services/ and rules/) is invalid."""
 

@@ -20,6 +20,7 @@ import yaml
 
 from engine.catalogue.syntax import explain
 from engine.errors import Diagnostic, InputError, display_path
+from engine.files import read_bounded
 
 PathKey = tuple[str | int, ...]
 
@@ -189,31 +190,9 @@ def _refuse_surprising_number(loader: _Loader, node: yaml.ScalarNode) -> None:
                         f"{hint}; put it in quotes (\"{text}\") if it is text", "YAML006")
 
 
-def _read_text(path: Path, name: str) -> str:
-    def fail(code: str, message: str, hint: str) -> InputError:
-        return InputError([Diagnostic(name, 0, 0, code, message, hint)])
-
-    try:
-        exists = path.exists()
-    except (OSError, RuntimeError):  # a loop of symbolic links, on some Pythons
-        exists = False
-    if not exists:
-        if path.is_symlink():
-            raise fail("IO003", "is a symbolic link to nothing (or a loop of links)",
-                       "point the link at the file, or name the file itself")
-        raise fail("IO001", "file not found", "check the path and try again")
-    if path.is_dir():
-        raise fail("IO002", "is a directory, not a file", "name a .yaml or .json file")
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise fail("IO003", f"cannot be read: {error.strerror}", "check its permissions") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise fail(
-            "IO004",
-            f"is {len(raw):,} bytes; files over {MAX_FILE_BYTES:,} bytes are refused",
-            "split it into smaller files",
-        )
+def _read_text(path: Path, name: str, streams: bool) -> str:
+    """The file's text: opened, checked (a file, its size) and only then read, bounded."""
+    raw = read_bounded(path, name, MAX_FILE_BYTES, streams=streams)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -245,10 +224,15 @@ def _syntax_error(name: str, text: str, error: yaml.MarkedYAMLError) -> Diagnost
                       "the line above it, and that brackets and quotes are closed")
 
 
-def load_document(path: Path) -> Document:
-    """Read one YAML or JSON file. Raises InputError with file and line on any problem."""
+def load_document(path: Path, *, streams: bool = False) -> Document:
+    """Read one YAML or JSON file. Raises InputError with file and line on any problem.
+
+    With ``streams`` (a request) a pipe or `/dev/stdin` is read too; a catalogue file must be
+    a regular file (IO007), so a FIFO or a link to a device in `services/` cannot hang or
+    flood the load.
+    """
     name = display_path(path)
-    text = _read_text(path, name)
+    text = _read_text(path, name, streams)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -29,7 +29,7 @@ def request_from_document(document: Document, catalogue: Catalogue) -> Request:
 
 def load_request(path: Path, catalogue: Catalogue) -> Request:
     """The request in the file at ``path``; raises InputError or RequestError."""
-    return request_from_document(load_document(path), catalogue)
+    return request_from_document(load_document(path, streams=True), catalogue)
 
 
 def parse_request(data: Any, catalogue: Catalogue, name: str = "<request>") -> Request:

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from engine.catalogue.catalogue import Catalogue
 from engine.codes import CODES
-from engine.errors import Diagnostic, Severity, display_path
+from engine.errors import Diagnostic, OutputError, Severity, display_path
 from engine.files import write_atomic
 
 KEEP = 32  # entries kept; the oldest beyond that are removed
@@ -230,7 +230,7 @@ def write_analysis(catalogue: Catalogue, diagnostics: list[Diagnostic],
     try:
         write_atomic(folder / f"analysis-{key}.json", entry.model_dump_json())
         _prune(folder)
-    except OSError:
+    except (OSError, OutputError):  # a cache that cannot be written is only slower
         pass
 
 

@@ -16,11 +16,12 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.pipeline import OperationSpace
 from engine.catalogue.service import Service
+from engine.files import Writer
 
 AGENCY_ID = "556000-0001"
 OTHER_AGENCY_ID = "556000-0002"
@@ -345,7 +346,7 @@ def requests(catalogue: Catalogue, count: int | None = None) -> Iterator[Request
         yield request
 
 
-def write_requests(catalogue: Catalogue, out: TextIO, count: int | None = None) -> None:
+def write_requests(catalogue: Catalogue, out: Writer, count: int | None = None) -> None:
     """`collab generate`: the requests as JSON Lines on ``out``."""
     for request in requests(catalogue, count):
         out.write(json.dumps(request, ensure_ascii=False) + "\n")

@@ -1,0 +1,55 @@
+"""SIGTERM stops a command the way Ctrl-C does, with its own exit code.
+
+The handler turns SIGTERM into whatever SIGINT does at that moment (a KeyboardInterrupt,
+deferred while durable-rules is inside a call), so the same clean-up runs for both: the
+output file left as it was, temporary files removed, workers stopped. The CLI then exits
+143 (128 + SIGTERM) instead of 130.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from types import FrameType
+
+EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143  # as a shell reports a command stopped by SIGTERM (128 + SIGTERM)
+
+_terminated = False
+_installed_by = 0  # the process that installed the handler
+
+
+def _default_in_child() -> None:
+    """A forked child (a multiprocessing pool's worker) dies at SIGTERM as usual, even when
+    blocked in C code where a Python handler would never run (Pool.terminate would hang)."""
+    with contextlib.suppress(ValueError):  # not the main thread: nothing was installed there
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    global _terminated
+    if os.getpid() != _installed_by:  # a child that escaped _default_in_child: die as usual
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    _terminated = True
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler) and handler is not signal.default_int_handler:
+        handler(signal.SIGINT, frame)  # e.g. durable-rules' deferral
+    else:
+        raise KeyboardInterrupt
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM raise KeyboardInterrupt like Ctrl-C (from the main thread only)."""
+    global _installed_by
+    if _installed_by == 0:
+        os.register_at_fork(after_in_child=_default_in_child)
+    _installed_by = os.getpid()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def stopped_by() -> tuple[int, str]:
+    """The exit code and word for the KeyboardInterrupt being handled."""
+    return (EXIT_TERMINATED, "terminated") if _terminated else (EXIT_INTERRUPTED, "interrupted")

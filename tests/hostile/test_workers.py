@@ -1,0 +1,131 @@
+"""Red team, workers: Ctrl-C and SIGTERM, a worker killed, --jobs bounded (issue 12, items 4,
+5 and 8)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+COLLAB = [sys.executable, "-c", "import cli; cli.main()"]
+OLD = "the good content\n"
+
+
+@pytest.fixture(scope="module")
+def requests_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("requests") / "requests.jsonl"
+    result = subprocess.run([*COLLAB, "generate", "--count", "30000", "-o", str(path)],
+                            cwd=ROOT, capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def debris(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def start_batch(requests: Path, plans: Path, *options: str) -> subprocess.Popen[str]:
+    """`collab batch` in a process group of its own, once it is planning (its workers run
+    and its output file is open)."""
+    process = subprocess.Popen([*COLLAB, "batch", str(requests), "-o", str(plans), *options],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not debris(plans.parent) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert debris(plans.parent), "the run never started planning"
+    return process
+
+
+def group_gone(process: subprocess.Popen[str]) -> bool:
+    """True once no process of the run's group (the main one or a worker) is left."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+# --------------------------------------------------------------------------- item 4
+
+
+@pytest.mark.parametrize(("stop", "code", "word"), [(signal.SIGINT, 130, "interrupted"),
+                                                   (signal.SIGTERM, 143, "terminated")])
+def test_item_4_ctrl_c_and_sigterm_stop_every_worker_every_time(
+        stop: signal.Signals, code: int, word: str, requests_file: Path, tmp_path: Path) -> None:
+    plans = tmp_path / "plans.jsonl"
+    plans.write_text(OLD, encoding="utf-8")
+    for attempt in range(20):
+        process = start_batch(requests_file, plans, "--jobs", "2")
+        time.sleep(0.02 * (attempt % 10))  # at different points of the run
+        os.killpg(process.pid, stop)  # as a terminal sends Ctrl-C: to the whole group
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise AssertionError(f"attempt {attempt}: the run hung after {stop.name}") from None
+        assert process.returncode == code, (attempt, stderr)
+        assert "Traceback" not in stderr and "Error" not in stderr, (attempt, stderr)
+        assert stderr.strip().endswith(f"collab: {word}"), (attempt, stderr)
+        assert group_gone(process), f"attempt {attempt}: a worker outlived the run"
+        assert plans.read_text(encoding="utf-8") == OLD
+        assert debris(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- item 5
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds workers through /proc")
+def test_item_5_a_dead_worker_fails_the_run_at_once_naming_its_line(
+        requests_file: Path, tmp_path: Path) -> None:
+    plans = tmp_path / "plans.jsonl"
+    plans.write_text(OLD, encoding="utf-8")
+    process = start_batch(requests_file, plans, "--jobs", "2")
+    deadline = time.monotonic() + 30
+    while len(workers := children(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(workers) == 2
+    time.sleep(0.2)  # planning
+    os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer does
+    killed = time.monotonic()
+    _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - killed < 10  # within seconds, never a hang
+    assert process.returncode == 3, stderr
+    assert "a worker process died (killed by SIGKILL) while planning this line" in stderr
+    assert f"{requests_file.name}:" in stderr and "(ENG005)" in stderr
+    assert "Traceback" not in stderr
+    assert group_gone(process)
+    assert plans.read_text(encoding="utf-8") == OLD
+    assert debris(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- item 8
+
+
+def test_item_8_jobs_beyond_the_cores_are_capped_and_said(requests_file: Path,
+                                                          tmp_path: Path) -> None:
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(requests_file.read_text(encoding="utf-8").splitlines(True)[:100]),
+                   encoding="utf-8")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    result = subprocess.run([*COLLAB, "batch", str(few), "--jobs", "10000"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert f"--jobs 10000 is more than the {cores} core(s) this process may use: using {cores}" \
+        in result.stderr
+    assert "100 request(s)" in result.stderr and f"{cores} job(s)" in result.stderr
+    assert len(result.stdout.splitlines()) == 100
