@@ -97,7 +97,7 @@ def test_item_12_junit_control_characters_in_a_case_give_well_formed_xml(here: P
     case.write_text('description: "bad \\x01 and \\0 and \\e[31m and ]]> end"\n'
                     "request_file: sub.yaml\nexpect: {outcome: rejected}\n", encoding="utf-8")
     shutil.copy(SUBSCRIBER, here / "sub.yaml")
-    result = collab("test", "--format", "junit", case)
+    result = collab("test", "--catalogue", ROOT, "--format", "junit", case)
     assert result.exit_code == 1  # the case fails: its description is in the report
     suite = ET.fromstring(result.stdout.encode("utf-8"))  # raises on a malformed document
     (testcase,) = suite.iter("testcase")
@@ -130,7 +130,8 @@ def test_item_13_text_output_shows_newlines_and_ansi_in_values_escaped(
         catalogue = copy_catalogue(here / "new")
         rules = catalogue / "rules" / "40-activation.yaml"
         rules.write_text(rules.read_text(encoding="utf-8").replace(
-            "approves the collaboration.", "approves it."), encoding="utf-8")
+            "an email asks the customer to approve it.", "an email asks for approval."),
+            encoding="utf-8")
         result = collab("diff", "--old", ROOT, "--new", catalogue, named)
         assert result.exit_code == 1
         assert f"    x{EVIL_SHOWN}.json" in result.stdout.splitlines()
@@ -138,7 +139,7 @@ def test_item_13_text_output_shows_newlines_and_ansi_in_values_escaped(
         case = here / "case.yaml"
         case.write_text(yaml.safe_dump({"description": EVIL, "request_file": "request.json",
                                         "expect": {"outcome": "rejected"}}), encoding="utf-8")
-        result = collab("test", case)
+        result = collab("test", "--catalogue", ROOT, case)
         assert result.exit_code == 1
         assert f"FAIL  case.yaml: {EVIL_SHOWN}" in result.stdout.splitlines()
     elif command == "services":  # the catalogue's own texts: a service's name
@@ -152,7 +153,8 @@ def test_item_13_text_output_shows_newlines_and_ansi_in_values_escaped(
     else:  # an error message naming a file: on stderr, escaped too
         result = collab("plan", here / "no\x1b[2Jsuch\n.yaml")
         assert result.exit_code == 2
-        assert result.stderr.startswith("no\\x1b[2Jsuch\\n.yaml: [error] file not found (IO001)")
+        assert result.stderr.splitlines()[1].startswith(
+            "no\\x1b[2Jsuch\\n.yaml: [error] file not found (IO001)")
     output = result.stdout + result.stderr
     assert not RAW_CONTROL.search(output)
     if command != "missing-file":
@@ -177,10 +179,10 @@ def test_item_14_request_file_outside_the_project_is_refused(
             f"description: {name}\nrequest_file: {target}\nexpect: {{outcome: ready}}\n",
             encoding="utf-8")
     for output_format in ("text", "junit", "json"):
-        result = collab("test", "--format", output_format, cases)
+        result = collab("test", "--catalogue", ROOT, "--format", output_format, cases)
         assert result.exit_code == 2
         assert "SECRET" not in result.output
-    text = collab("test", cases).stdout
+    text = collab("test", "--catalogue", ROOT, cases).stdout
     for name in ("up", "absolute", "link"):
         assert re.search(rf"^    cases/{name}\.yaml:2:1: \[error\] request_file .* is outside the "
                          r"case's folder, the catalogue's and the working directory \(CASE003\)$",
@@ -188,7 +190,7 @@ def test_item_14_request_file_outside_the_project_is_refused(
     assert ("cases/inside.txt:1:1: [error] the file must hold one mapping (key: value lines), "
             "not text (REQ001)") in text
     # the shipped cases name requests in the catalogue's examples/: still allowed
-    assert collab("test", ROOT / "tests" / "scenarios" / "activate-lon-smart-start-customer-pays.yaml"
+    assert collab("test", "--catalogue", ROOT, ROOT / "tests" / "scenarios" / "activate-lon-smart-start-customer-pays.yaml"
                   ).exit_code == 0
 
 
@@ -213,8 +215,9 @@ def test_item_15_diff_old_is_a_revision_never_a_git_option(here: Path, old: str)
     before = sorted(p.relative_to(here) for p in here.rglob("*") if ".git" not in p.parts)
     result = collab("diff", f"--old={old}", "--new", catalogue, request)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"{old}: [error] neither a folder nor a git revision of "
-                                    "catalogue")
+    assert result.stderr.startswith("catalogue: catalogue\n")  # the catalogue in use, named
+    assert result.stderr.splitlines()[1].startswith(f"{old}: [error] neither a folder nor a git "
+                                                    "revision of catalogue")
     assert "(GIT001)" in result.stderr
     assert victim.read_text(encoding="utf-8") == "precious\n"
     assert sorted(p.relative_to(here) for p in here.rglob("*") if ".git" not in p.parts) == before
