@@ -190,8 +190,8 @@ def test_item_14_request_file_outside_the_project_is_refused(
     assert ("cases/inside.txt:1:1: [error] the file must hold one mapping (key: value lines), "
             "not text (REQ001)") in text
     # the shipped cases name requests in the catalogue's examples/: still allowed
-    assert collab("test", "--catalogue", ROOT, ROOT / "tests" / "scenarios" / "activate-lon-smart-start-customer-pays.yaml"
-                  ).exit_code == 0
+    shipped_case = ROOT / "tests" / "scenarios" / "activate-lon-smart-start-customer-pays.yaml"
+    assert collab("test", "--catalogue", ROOT, shipped_case).exit_code == 0
 
 
 def git(folder: Path, *args: str) -> None:
