@@ -323,7 +323,8 @@ def studio(host: str, port: int, revision: str, no_browser: bool, catalogue_dir:
     with its plan and explain; validation and the impact of your change against git, refreshed
     whenever a file is saved. The page never writes a file. Needs the studio extra: pip
     install 'collab-engine[studio]'."""
-    from engine.tools.studio import serve
+    from engine.tools.studio import host_warning, serve
 
+    click.echo(host_warning(host) or "", err=True, nl=bool(host_warning(host)))
     serve(catalogue_in_use(catalogue_dir).root, host, port, open_browser=not no_browser,
           revision=revision)

@@ -227,8 +227,11 @@ def write_analysis(catalogue: Catalogue, diagnostics: list[Diagnostic],
                        diagnostics=[_Finding.model_validate(d.as_dict()) for d in diagnostics])
     except ValidationError:
         return  # a finding the schema would refuse on reading: not worth storing
+    path = folder / f"analysis-{key}.json"
     try:
-        write_atomic(folder / f"analysis-{key}.json", entry.model_dump_json())
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            path.unlink()  # an entry is a file of ours: never write through a link or into a device
+        write_atomic(path, entry.model_dump_json())
         _prune(folder)
     except (OSError, OutputError):  # a cache that cannot be written is only slower
         pass

@@ -64,7 +64,8 @@ def test_every_operator_agrees_on_the_facts_of_the_whole_corpus(catalogue: Catal
         for stage in trace(compiled, parse_request(data, catalogue), python_matcher).stages:
             stages += 1
             for name, value in stage.facts.items():
-                seen.setdefault(name, set()).add((type(value), value))
+                if isinstance(value, str | int | bool):  # texts in several languages: no operand
+                    seen.setdefault(name, set()).add((type(value), value))
     asked = set()
     for name, typed in sorted(seen.items()):
         values = [value for _, value in sorted(typed, key=repr)]
