@@ -290,6 +290,9 @@ def atomic_writer(path: Path) -> Iterator[Output]:
     """
     shown = display_path(path)
     target = Path(os.path.realpath(path))
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        if not stat.S_ISREG(target.stat().st_mode):  # a device, a pipe, a folder: never renamed over
+            raise cannot_write(shown, OSError(errno.EEXIST, "not a regular file, so not replaced"))
     try:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

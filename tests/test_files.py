@@ -52,3 +52,26 @@ def test_ctrl_c_during_batch_leaves_the_old_output(tmp_path: Path) -> None:
     assert "interrupted" in stderr
     assert plans.read_text(encoding="utf-8") == "the good content\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plans.jsonl", "requests.jsonl"]
+
+
+def test_an_atomic_write_never_replaces_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    """A link to a device or a pipe (here a FIFO, standing in for /dev/zero) is refused, not
+    renamed over: written through as root, the rename once turned /dev/zero into a file."""
+    import os
+    import stat
+
+    import pytest
+
+    from engine.errors import OutputError
+    from engine.files import write_atomic
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "entry.json"
+    link.symlink_to(fifo)
+    for path in (fifo, link):
+        with pytest.raises(OutputError) as raised:
+            write_atomic(path, "{}")
+        assert raised.value.diagnostics[0].code == "IO006"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
