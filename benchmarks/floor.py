@@ -36,6 +36,8 @@ def activation_decision(catalogue: Catalogue, facts: dict[str, Any]) -> Decision
     variant_id = get("variant.id")
     if variant_id is None and subscriber:
         variant_id = get("subscription.variant")
+    elif variant_id is None and get("current.variant") is None and get("service.variant_count") == 1:
+        variant_id = get("service.only_variant")  # a service's single variant
     variant = service.variant(variant_id) if variant_id is not None else None
 
     # rules/20-defaults.yaml: who pays and for how long, when the request leaves it open
@@ -100,9 +102,8 @@ def activation_decision(catalogue: Catalogue, facts: dict[str, Any]) -> Decision
     # rules/40-activation.yaml: the outcome (a rejection overrides it)
     if codes:
         outcome = "rejected"
-    elif scenario != "new_customer" or (
-            variant is not None and variant.paying and recipient == "customer"):
-        outcome = "awaits_customer"  # a new customer awaits only when it pays
+    elif scenario != "new_customer" or (variant is not None and variant.paying):
+        outcome = "awaits_customer"  # a new customer awaits unless its variant is free (D17)
     else:
         outcome = "ready"
     return outcome, scenario, variant_id, recipient, period, tuple(sorted(codes))

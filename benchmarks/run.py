@@ -238,11 +238,17 @@ def activation(sizes: Sizes, figures: dict[str, Any]) -> list[Row]:
     def floor(r: Request) -> Decision:
         return activation_decision(catalogue, derive(catalogue, r, {}))
 
+    def zen_input(r: Request) -> dict[str, Any]:
+        """The request's facts as ZEN takes them: its scalars (a text in several languages,
+        such as a service's name, is read by no decision)."""
+        return nest({name: value for name, value in derive(catalogue, r, {}).items()
+                     if value is None or isinstance(value, str | int | bool)})
+
     def zen_table(r: Request) -> Decision:
-        return zen_result(peer.evaluate("activation", nest(derive(catalogue, r, {}))))
+        return zen_result(peer.evaluate("activation", zen_input(r)))
 
     def zen_decision(r: Request) -> Decision:
-        return zen_result(decision.evaluate(nest(derive(catalogue, r, {}))))
+        return zen_result(decision.evaluate(zen_input(r)))
 
     disagreements = []
     for request in requests:
