@@ -325,6 +325,8 @@ def studio(host: str, port: int, revision: str, no_browser: bool, catalogue_dir:
     install 'collab-engine[studio]'."""
     from engine.tools.studio import host_warning, serve
 
-    click.echo(host_warning(host) or "", err=True, nl=bool(host_warning(host)))
+    warning = host_warning(host)
+    if warning:
+        click.echo(warning, err=True)
     serve(catalogue_in_use(catalogue_dir).root, host, port, open_browser=not no_browser,
           revision=revision)

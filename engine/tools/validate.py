@@ -41,6 +41,10 @@ class ValidationReport:
         return Verdict.OK if self.valid else Verdict.NEGATIVE
 
 
+def _has_errors(problems: list[Diagnostic]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
 def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
                        cache: bool = False, say: Callable[[str], None] | None = None,
                        requests: Sequence[Path] | None = None
@@ -54,14 +58,14 @@ def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
     """
     catalogue, problems = check_catalogue(
         Path(root) if root is not None else default_catalogue_dir())
-    clean = catalogue is not None and not any(p.severity is Severity.ERROR for p in problems)
-    if catalogue is not None and clean:
-        problems = sorted(problems + check_limits(catalogue))  # needs rules that compile
-        clean = not any(p.severity is Severity.ERROR for p in problems)
-    if catalogue is not None and clean:
-        problems = problems + check_dependents(
-            catalogue, default_dependents(catalogue) if requests is None else requests)
-    if catalogue is not None and analysis and clean:
+    if catalogue is None or _has_errors(problems):
+        return catalogue, sorted(problems)
+    problems = problems + check_limits(catalogue)  # needs rules that compile
+    if _has_errors(problems):
+        return catalogue, sorted(problems)
+    problems = problems + check_dependents(
+        catalogue, default_dependents(catalogue) if requests is None else requests)
+    if analysis:
         folder = open_cache(say) if cache else None
         found = read_analysis(catalogue, folder)
         if found is None:
