@@ -22,6 +22,10 @@ class Verdict(StrEnum):
     INTERNAL = "internal"  # a bug
 
 
+EXIT_CODE = {Verdict.OK: 0, Verdict.NEGATIVE: 1, Verdict.UNUSABLE: 2, Verdict.INTERNAL: 3}
+"""A process's exit code for each verdict: the CLI's one table (README, "Exit codes")."""
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -68,6 +72,11 @@ class CollabError(Exception):
         self.diagnostics = sorted(diagnostics)
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
+    @property
+    def verdict(self) -> Verdict:
+        """The user's input cannot be used; an EngineError says it is a bug of ours."""
+        return Verdict.UNUSABLE
+
 
 class InputError(CollabError):
     """A file could not be read or parsed: missing, not UTF-8, bad YAML, duplicate keys."""
@@ -87,6 +96,10 @@ class RequestError(CollabError):
 
 class EngineError(CollabError):
     """The rules engine failed while evaluating a valid request: a bug, not a user mistake."""
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.INTERNAL
 
 
 class DecisionConflictError(EngineError):

@@ -23,7 +23,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
@@ -371,15 +371,6 @@ class SyncReport:
     def verdict(self) -> Verdict:
         return Verdict.NEGATIVE if self.stale else Verdict.OK
 
-    def written_text(self) -> str:
-        return "".join(f"wrote {path}\n" for path in self.written)
-
-    def stale_text(self) -> str:
-        """For stderr: which files are stale and how to bring them up to date."""
-        if not self.stale:
-            return ""
-        return f"stale in {self.folder}: {', '.join(self.stale)}; run `{self.command}`\n"
-
 
 def sync_files(files: dict[str, str], folder: Path, check: bool, command: str) -> SyncReport:
     """Write each file atomically; with ``check``, write nothing and name the stale ones."""
@@ -393,8 +384,3 @@ def sync_files(files: dict[str, str], folder: Path, check: bool, command: str) -
         write_atomic(path, text)  # never a half-written file where a good one was
         written.append(path)
     return SyncReport(folder, written, stale, command)
-
-
-def output_stream(stack: ExitStack[bool | None], path: Path | None) -> Output:
-    """Where a command writes (see open_output), closed (a file put in place) with ``stack``."""
-    return stack.enter_context(open_output(path))

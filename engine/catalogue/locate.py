@@ -50,6 +50,10 @@ class Location:
                  "shipped": ""}[self.how]
         return f"catalogue: {self.name}{where}"
 
+    def load(self) -> Catalogue:
+        """The catalogue here, loaded and checked (a CatalogueError when it is invalid)."""
+        return load_catalogue_at(self.root)
+
 
 def locate_catalogue(given: str | Path | None = None, *, shipped: bool = True) -> Location:
     """The catalogue a command works on: ``given``, else the current folder when it holds

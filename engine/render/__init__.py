@@ -13,7 +13,7 @@ from typing import Any
 
 _MODULE_OF = {"plan": "plan", "validation": "diagnostics", "services": "catalogue",
               "facts": "catalogue", "explain": "explain", "diff": "diff", "test": "cases",
-              "mutation": "mutate"}
+              "mutation": "mutate", "sync": "writes", "batch": "writes"}
 
 
 def reporter(kind: str, output_format: str) -> Callable[[Any], str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.catalogue.catalogue import Catalogue
-from engine.catalogue.facts import FactSpec
+from engine.catalogue.facts import fact_specs
 from engine.render.escape import visible
 from engine.render.plan import to_json
 
@@ -29,17 +29,19 @@ def services_json(catalogue: Catalogue) -> str:
                     for service in catalogue.services.values()])
 
 
-def facts_text(facts: list[FactSpec]) -> str:
+def facts_text(catalogue: Catalogue) -> str:
+    facts = fact_specs(catalogue)
     width = max(len(spec.name) for spec in facts) + 2
     return "".join(
         visible(f"{spec.name:<{width}}{spec.type.__name__:<5} {spec.description}"
                 + (" Rules may set it." if spec.settable else "")) + "\n" for spec in facts)
 
 
-def facts_json(facts: list[FactSpec]) -> str:
+def facts_json(catalogue: Catalogue) -> str:
     return to_json([{"name": spec.name, "type": spec.type.__name__, "description": spec.description,
-                     "values_from": spec.domain, "settable": spec.settable} for spec in facts])
+                     "values_from": spec.domain, "settable": spec.settable}
+                    for spec in fact_specs(catalogue)])
 
 
 SERVICES_REPORTERS: dict[str, Callable[[Catalogue], str]] = {"text": services_text, "json": services_json}
-FACTS_REPORTERS: dict[str, Callable[[list[FactSpec]], str]] = {"text": facts_text, "json": facts_json}
+FACTS_REPORTERS: dict[str, Callable[[Catalogue], str]] = {"text": facts_text, "json": facts_json}

@@ -349,19 +349,6 @@ class Summary:
     def total(self) -> int:
         return sum(self.outcomes.values())
 
-    def text(self) -> str:
-        """For stderr: the counts by outcome and rejection code, and the rate."""
-        seconds, jobs = self.seconds, self.jobs
-        rate = self.total / seconds if seconds else 0.0
-        by_outcome = ", ".join(f"{outcome} {count}" for outcome, count in sorted(self.outcomes.items()))
-        lines = [f"note: {self.note}"] if self.note else []
-        lines.append(f"{self.total} request(s) in {seconds:.1f} s ({rate:,.0f} per second, "
-                     f"{jobs} job(s)): {by_outcome or 'none'}")
-        if self.rejections:
-            lines.append("rejections by code: " + ", ".join(
-                f"{code} {count}" for code, count in
-                sorted(self.rejections.items(), key=lambda item: (-item[1], item[0]))))
-        return "".join(line + "\n" for line in lines)  # for stderr, each line ended
 
 
 def run_batch(catalogue: Catalogue, input_file: Path, out: Writer, jobs: int | None = None,

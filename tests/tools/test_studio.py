@@ -300,4 +300,6 @@ def test_collab_studio_refuses_a_busy_port_warning_first_about_a_non_loopback_ho
         busy.listen()
         result = CliRunner().invoke(cli.main, ["studio", "--host", "0.0.0.0", "--port",
                                                str(busy.getsockname()[1]), "--no-browser"])
-        assert result.stderr.startswith("warning: serving on 0.0.0.0")
+        lines = result.stderr.splitlines()  # the catalogue, the warning, then why it cannot serve
+        assert lines[0].startswith("catalogue: ") and lines[1].startswith("warning: serving on 0.0.0.0")
+        assert "STU001" in result.stderr.split("warning: serving on", 1)[1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 import threading
 import webbrowser
 from pathlib import Path
@@ -51,7 +52,11 @@ def _check_free(host: str, port: int) -> None:
 
 def serve(root: Path | None = None, host: str = "127.0.0.1", port: int = 8765,
           open_browser: bool = True, revision: str = "HEAD") -> None:
-    """Serve the studio over ``root`` (default: the shipped catalogue) until Ctrl-C."""
+    """Serve the studio over ``root`` (default: the shipped catalogue) until Ctrl-C; warn on
+    stderr first when ``host`` is reachable from beyond this machine."""
+    warning = host_warning(host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     root = root if root is not None else default_catalogue_dir()
     if not root.is_dir():
         raise InputError([Diagnostic(display_path(root), 0, 0, "IO001", "no such folder",
