@@ -17,7 +17,10 @@ costs one call returning the rule's name (benchmarks/README.md has the profiles)
   session whose fact no rule matched crashes the process;
 - no ruleset exceeds the C core's fixed limits (engine.evaluation.limits splits a partition
   into several rulesets); a session whose assert failed anyway is left undeleted (deleting it
-  aborts the process) and the failure is an internal error;
+  aborts the process);
+- a ruleset the C core fails on is never used again: the partition's rulesets are registered
+  anew and asked once more, and a second failure is an internal error (seen once in a million
+  plans: error 307, an action's frame the core had itself deleted);
 - rules are registered under their index in the partition ("0", "1", ...), so a firing's
   rule is read from the head of its message without decoding the rest.
 
@@ -154,11 +157,9 @@ class _RulesHost:
         return rulesets
 
     def _fired(self, handle: int, rule_ids: tuple[str, ...], fact: str, sid: str) -> list[str]:
+        """The rules of one ruleset that ``fact`` fires; the C core's ``error`` if it fails."""
         core = self._core
-        try:
-            result = core.assert_fact(handle, fact)
-        except core.error as error:  # its session is half-written: deleting it aborts
-            raise _bug(f"durable-rules failed on a request: {error}") from None
+        result = core.assert_fact(handle, fact)  # failed, its session is half-written: left alone
         if result[0] != 0:  # not handled: the sentinel always is
             raise _bug(f"durable-rules did not handle a request (result {result[0]})")
         self.open_sessions += 1
@@ -190,19 +191,30 @@ class _RulesHost:
         # with that name alike: the flat facts need no nesting
         projection = {name: value for name, value in zip(partition.read, values, strict=True)
                       if value is not _ABSENT}
-        fired: list[str] = []
         with self._lock, self._interrupts.deferred():
-            rulesets = self._rulesets.get(partition.ruleset) or self._register(partition)
-            for handle, rule_ids in rulesets:
-                sid = str(next(self._sids))
-                fact = json.dumps({**projection, "sid": sid, **ANCHOR}, ensure_ascii=False)
-                fired += self._fired(handle, rule_ids, fact, sid)
-            found = frozenset(fired)
+            found = self._ask(partition, projection)
             if memo:
                 if len(self._memo) >= MEMO_SIZE:
                     del self._memo[next(iter(self._memo))]
                 self._memo[key] = found
         return found
+
+    def _ask(self, partition: Partition, projection: dict[str, Any]) -> frozenset[str]:
+        """Every ruleset of ``partition`` asked about ``projection`` in a session of its own;
+        the caller holds the lock."""
+        for _ in range(2):
+            rulesets = self._rulesets.get(partition.ruleset) or self._register(partition)
+            fired: list[str] = []
+            try:
+                for handle, rule_ids in rulesets:
+                    sid = str(next(self._sids))
+                    fact = json.dumps({**projection, "sid": sid, **ANCHOR}, ensure_ascii=False)
+                    fired += self._fired(handle, rule_ids, fact, sid)
+                return frozenset(fired)
+            except self._core.error as error:  # its handles are dropped, never deleted: that may abort
+                del self._rulesets[partition.ruleset]
+                failure = error
+        raise _bug(f"durable-rules failed on a request, twice, in fresh rulesets: {failure}")
 
     def forget(self) -> None:
         """Empty the table of answers (benchmarks: first-seen requests)."""
