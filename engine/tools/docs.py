@@ -145,7 +145,7 @@ def domain_page(catalogue: Catalogue, lang: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def flows_page(catalogue: Catalogue) -> str:
+def flows_page(catalogue: Catalogue, lang: str) -> str:
     from engine.tools.flows import flowchart, operation_flows
 
     flows = operation_flows(catalogue)
@@ -158,12 +158,12 @@ def flows_page(catalogue: Catalogue) -> str:
     for operation in OPERATIONS:
         flow = flows[operation]
         out += [f"## {operation}", "", "```mermaid",
-                flowchart(catalogue, flow, lambda rule: f"rules.md#{rule}").rstrip("\n"),
+                flowchart(catalogue, flow, lambda rule: f"rules.md#{rule}", lang).rstrip("\n"),
                 "```", ""]
         if flow.checks:
             out += ["Checks (any one rejects the request):", ""]
             out += [f"- `{catalogue.rule(rule_id).rule.then.reject.code}`: "  # type: ignore[union-attr]
-                    f"[{catalogue.rule(rule_id).rule.description}](rules.md#{rule_id})"
+                    f"[{_in(catalogue.rule(rule_id).rule.description, catalogue, lang)}](rules.md#{rule_id})"
                     for rule_id in sorted(flow.checks, key=lambda r: catalogue.rule(r).order)]
             out.append("")
     return "\n".join(out)
@@ -193,7 +193,7 @@ def render(catalogue: Catalogue, lang: str | None = None) -> dict[str, str]:
         "README.md": index_page(catalogue, lang),
         "services.md": services_page(catalogue, lang),
         "rules.md": rules_page(catalogue, lang),
-        "flows.md": flows_page(catalogue),
+        "flows.md": flows_page(catalogue, lang),
         "domain.md": domain_page(catalogue, lang),
         "error-codes.md": codes_page(),
     }

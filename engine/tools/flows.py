@@ -83,8 +83,8 @@ def _label(text: str) -> str:
     return text
 
 
-def _node(placed: PlacedRule, sometimes: bool = False) -> str:
-    text = _label(placed.rule.description.in_(""))  # the first language the text has
+def _node(placed: PlacedRule, lang: str, sometimes: bool = False) -> str:
+    text = _label(placed.rule.description.in_(lang))  # "": the first language the text has
     if sometimes:
         text = "only for some requests: " + text
     return f'"{text}<br/><i>{placed.rule.id}</i>"'
@@ -96,15 +96,17 @@ def _without_operation(when: When) -> str:
     return conditions(shown).replace("`", "")
 
 
-def flowchart(catalogue: Catalogue, flow: OperationFlow, link: Callable[[str], str]) -> str:
-    """Mermaid source for one operation; ``link`` turns a rule id into a URL."""
+def flowchart(catalogue: Catalogue, flow: OperationFlow, link: Callable[[str], str],
+              lang: str = "") -> str:
+    """Mermaid source for one operation, the rules' descriptions in ``lang``; ``link`` turns a
+    rule id into a URL."""
     lines = ["flowchart TD", f'  start(["{flow.operation}"])']
     clicks: list[str] = []
 
     def rule_node(name: str, rule_id: str, sometimes: bool = False, shape: str = "[]") -> str:
         placed = catalogue.rule(rule_id)
         clicks.append(f'  click {name} href "{link(rule_id)}" "{rule_id}"')
-        return f"{name}{shape[0]}{_node(placed, sometimes)}{shape[1]}"
+        return f"{name}{shape[0]}{_node(placed, lang, sometimes)}{shape[1]}"
 
     if flow.checks:
         codes = sorted({catalogue.rule(r).rule.then.reject.code  # type: ignore[union-attr]

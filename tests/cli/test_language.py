@@ -88,6 +88,9 @@ def test_explain_and_docs_speak_the_language_asked_for(tmp_path: Path) -> None:
     rules = (tmp_path / "rules.md").read_text(encoding="utf-8")
     assert "Byrån avslutar samarbetet i Advisor." in rules
     assert "{screen." not in rules
+    flows = (tmp_path / "flows.md").read_text(encoding="utf-8")  # the charts' nodes too
+    assert "En kund som redan abonnerar på tjänsten bjuds in i det abonnemanget." in flows
+    assert "A customer that already subscribes to the service" not in flows
 
 
 def test_a_product_owner_adds_a_language_by_adding_texts(tmp_path: Path) -> None:
