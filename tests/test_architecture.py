@@ -11,7 +11,7 @@ ENGINE = Path(__file__).resolve().parent.parent / "engine"
 
 # Lowest first: a module may import its own layer and the ones before it.
 LAYERS = [
-    {"engine.errors", "engine.codes", "engine.files", "engine.signals"},
+    {"engine.errors", "engine.codes", "engine.files", "engine.signals", "engine.processes"},
     {"engine.catalogue"},
     {"engine.request"},
     {"engine.plan"},

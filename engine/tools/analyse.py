@@ -31,6 +31,7 @@ from engine.errors import DecisionConflictError, Diagnostic, Severity, display_p
 from engine.evaluation.compile import CompiledCatalogue, compile_catalogue, named_values
 from engine.evaluation.evaluate import Evaluation, python_matcher, trace
 from engine.evaluation.operators import facts_read
+from engine.processes import can_fork
 from engine.request.model import Request
 from engine.tools.generate import corpus
 
@@ -188,7 +189,7 @@ def _scan_share(share: int, shares: int) -> _Scan:
 
 
 def _scan_corpus(compiled: CompiledCatalogue) -> _Scan:
-    """The whole corpus scanned, on every core where processes can be forked.
+    """The whole corpus scanned, on every core where processes can be forked (engine.processes).
 
     Forked workers inherit the compiled catalogue and the requests, and send back only what
     they found; merging keeps each finding's first example in corpus order, so the result is
@@ -197,8 +198,7 @@ def _scan_corpus(compiled: CompiledCatalogue) -> _Scan:
     global _work
     requests = list(corpus(compiled.catalogue))
     jobs = min(os.cpu_count() or 1, 4)
-    if jobs < 2 or len(requests) < PARALLEL_FROM or \
-            "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or len(requests) < PARALLEL_FROM or not can_fork():
         return _scan(compiled, requests, 0, 1)
     _work = (compiled, requests)
     try:

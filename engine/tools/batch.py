@@ -35,6 +35,7 @@ from engine.catalogue.locate import load_catalogue
 from engine.errors import CollabError, Diagnostic, EngineError, InputError, Verdict
 from engine.evaluation.evaluate import plan
 from engine.files import Writer
+from engine.processes import can_fork
 from engine.request.lines import collapse, iter_lines, open_lines, parse_line
 
 CHUNK = 250  # lines per task: large enough to amortise the IPC, small enough to keep order
@@ -137,8 +138,7 @@ class Workers:
     """``jobs`` worker processes planning chunks of lines, results given back in order."""
 
     def __init__(self, catalogue: Catalogue, jobs: int) -> None:
-        methods = multiprocessing.get_all_start_methods()
-        forked = "fork" in methods
+        forked = can_fork()  # else spawned workers, which load the catalogue themselves
         context: Any = multiprocessing.get_context("fork" if forked else "spawn")
         self.workers: list[_Worker] = []
         blocked = {signal.SIGINT, signal.SIGTERM}

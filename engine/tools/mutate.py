@@ -34,6 +34,7 @@ from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_
 from engine.evaluation.evaluate import python_matcher, trace
 from engine.evaluation.operators import Predicate, predicate
 from engine.plan.model import Plan
+from engine.processes import can_fork
 from engine.request.model import Request
 from engine.tools.analyse import summarise
 from engine.tools.cases import (
@@ -213,7 +214,7 @@ _work: dict[str, Any] = {}  # what forked workers inherit
 
 
 def _jobs(size: int, at_least: int) -> int:
-    if size < at_least or "fork" not in multiprocessing.get_all_start_methods():
+    if size < at_least or not can_fork():
         return 1
     return max(1, min(os.cpu_count() or 1, 4))
 

@@ -1,0 +1,45 @@
+"""Work forks only where forking is safe: never while another thread runs (collab studio
+analyses a saved catalogue from its worker thread, beside the server's), where a child could
+inherit a lock held for ever. There it runs in this process, with the same result."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from engine import Catalogue
+from engine.processes import can_fork
+from engine.tools.analyse import analyse
+
+
+@contextmanager
+def another_thread() -> Iterator[None]:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_no_fork_beside_another_thread() -> None:
+    with another_thread():
+        assert not can_fork()
+
+
+def test_the_analysis_beside_another_thread_runs_here_with_the_same_findings(
+        catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_processes(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a process was started beside another thread")
+
+    alone = analyse(catalogue)  # forked workers where this test runs on one thread
+    with another_thread(), monkeypatch.context() as patched:
+        patched.setattr(multiprocessing, "get_context", no_processes)
+        assert analyse(catalogue) == alone
