@@ -91,6 +91,14 @@ def describe(test: Scalar | list[Scalar] | Compare) -> str:
     return f"{operator.words} {shown}"
 
 
+def conditions(when: When) -> str:
+    """A rule's conditions in words: `operation one of activate, link; task.count = 0`."""
+    parts = [f"`{name}` {describe(test)}" for name, test in when.tests.items()]
+    if when.any:
+        parts.append("any of (" + " | ".join(conditions(a) for a in when.any) + ")")
+    return "; ".join(parts) or "always"
+
+
 def checks(when: When, facts: dict[str, Any]) -> list[Check]:
     """Every top-level condition of ``when`` with its outcome; `any` counts as one."""
     result = [

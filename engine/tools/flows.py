@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.rule import When
 from engine.catalogue.types import Operation
+from engine.evaluation.operators import conditions
 from engine.tools.analyse import flow_paths
-from engine.tools.docs import conditions
 
 OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
 OUTCOMES = {"ready": "ready", "awaits_customer": "waits for the customer's approval",

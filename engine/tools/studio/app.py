@@ -27,12 +27,13 @@ from starlette.staticfiles import StaticFiles
 
 from engine.catalogue.documents import load_document
 from engine.errors import CollabError, Diagnostic, display_path
+from engine.evaluation.operators import conditions
 from engine.plan.model import OUTCOME_WORDS
 from engine.render.diagnostics import diagnostics_json
 from engine.render.diff import report_data
 from engine.render.explain import explanation_data, explanation_text
 from engine.render.plan import plan_json, plan_text
-from engine.tools.docs import conditions, effects
+from engine.tools.docs import effects
 from engine.tools.flows import flowchart
 from engine.tools.studio.form import form_fields, languages
 from engine.tools.studio.workspace import PlanResult, Workspace
