@@ -245,5 +245,5 @@ def schema(out_dir: Path, check: bool, catalogue_dir: Path | None) -> None:
 def studio(host: str, port: int, revision: str, no_browser: bool, catalogue_dir: Path | None) -> None:
     """Serve the catalogue folder as a read-only web page: services, rules, flowcharts; a request form with
     plan and explain; validation and your change's impact, refreshed on every save. Needs the studio extra."""
-    from engine.tools.studio import serve  # its libraries load only for this command
+    from engine.studio import serve  # its libraries load only for this command
     serve(locate(catalogue_dir).root, host, port, open_browser=not no_browser, revision=revision)

@@ -16,7 +16,8 @@ re-exports, and nothing inside the package imports it. The pipeline lives in sub
 each importing only those before it: catalogue (read and check catalogue files) -> request
 (parse requests, derive facts) -> plan (the result's shape) -> evaluation (operators,
 compile, durable-rules, evaluate) -> tools (validate, analyse, explain, diff, batch, ...) ->
-render (reporters). The tools are imported on first use, so a plan starts fast.
+render (reporters); studio, a web front end like the CLI, stands on all of them. The tools are
+imported on first use, so a plan starts fast.
 """
 
 from __future__ import annotations

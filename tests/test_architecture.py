@@ -18,7 +18,7 @@ LAYERS = [
     {"engine.evaluation"},
     {"engine.tools"},
     {"engine.render"},
-    {"engine.tools.studio"},  # a front end like cli.py: it shows results with the reporters
+    {"engine.studio"},  # a front end like cli.py: it shows results with the reporters
 ]
 
 

@@ -64,8 +64,8 @@ def serve(root: Path | None = None, host: str = "127.0.0.1", port: int = 8765,
     try:
         import uvicorn
 
-        from engine.tools.studio.app import create_app
-        from engine.tools.studio.workspace import Workspace
+        from engine.studio.app import create_app
+        from engine.studio.workspace import Workspace
     except ImportError as error:
         raise InputError([Diagnostic("collab studio", 0, 0, "STU002",
                                      f"the studio's libraries are not installed ({error.name})",

@@ -25,9 +25,9 @@ with warnings.catch_warnings():  # Starlette 1.x suggests httpx2; httpx is the m
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from engine.tools.studio import host_warning, is_loopback
-from engine.tools.studio.app import MAX_BODY, create_app
-from engine.tools.studio.workspace import Workspace
+from engine.studio import host_warning, is_loopback
+from engine.studio.app import MAX_BODY, create_app
+from engine.studio.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").glob("*.yaml"))

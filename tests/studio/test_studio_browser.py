@@ -35,8 +35,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from engine.tools.studio.app import create_app
-from engine.tools.studio.workspace import Workspace
+from engine.studio.app import create_app
+from engine.studio.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))),

@@ -33,17 +33,17 @@ from engine.render.diagnostics import diagnostics_json
 from engine.render.diff import report_data
 from engine.render.explain import explanation_data, explanation_text
 from engine.render.plan import plan_json, plan_text
+from engine.studio.form import form_fields, languages
+from engine.studio.workspace import PlanResult, Workspace
 from engine.tools.docs import effects
 from engine.tools.flows import flowchart
-from engine.tools.studio.form import form_fields, languages
-from engine.tools.studio.workspace import PlanResult, Workspace
 
 MAX_BODY = 256 * 1024  # bytes: a request is a few kilobytes
 MAX_DEPTH = 50  # as the loader allows for a file
 TIMEOUT = 10.0  # seconds for one evaluation
 STATIC = Path(__file__).parent / "static"
 
-_templates = Environment(loader=PackageLoader("engine.tools.studio", "templates"),
+_templates = Environment(loader=PackageLoader("engine.studio", "templates"),
                          autoescape=select_autoescape(["html"]), trim_blocks=True,
                          lstrip_blocks=True)
 
