@@ -111,12 +111,18 @@ def create_app(workspace: Workspace) -> Starlette:
                                             **_helpers(workspace), **context))
 
     async def catalogue_page(request: Request) -> Response:
+        """The catalogue with its texts in ``?lang=`` (default: the catalogue's language)."""
         catalogue = workspace.catalogue
-        charts = {}
-        if catalogue is not None:
-            charts = {op: flowchart(catalogue, flow, lambda rule: f"#rule-{rule}")
-                      for op, flow in workspace.flows.items()}
-        return page("catalogue.html", page_id="catalogue", catalogue=catalogue, charts=charts)
+        if catalogue is None:
+            return page("catalogue.html", page_id="catalogue", catalogue=None, charts={})
+        offered = languages(catalogue)
+        lang = request.query_params.get("lang", "")
+        lang = lang if lang in offered else catalogue.pipeline.default_language
+        charts = {op: flowchart(catalogue, flow, lambda rule: f"#rule-{rule}", lang)
+                  for op, flow in workspace.flows.items()}
+        return page("catalogue.html", page_id="catalogue", catalogue=catalogue, charts=charts,
+                    lang=lang, languages=offered, text=lambda text: text.in_(lang),
+                    rule_effects=lambda rule: effects(rule, catalogue, lang))
 
     async def plan_page(request: Request) -> Response:
         catalogue = workspace.catalogue
@@ -188,13 +194,14 @@ def create_app(workspace: Workspace) -> Starlette:
 
     async def evaluate(request: Request) -> PlanResult:
         data = await _body(request)
+        lang = data["lang"] if isinstance(data.get("lang"), str) else None  # LANG001 if unknown
         if isinstance(data.get("example"), str):
-            work = lambda: workspace.plan_example(data["example"])  # noqa: E731
+            work = lambda: workspace.plan_example(data["example"], lang)  # noqa: E731
         elif isinstance(data.get("text"), str):
             suffix = ".json" if data.get("format") == "json" else ".yaml"
-            work = lambda: workspace.plan_text(data["text"], suffix)  # noqa: E731
+            work = lambda: workspace.plan_text(data["text"], suffix, lang)  # noqa: E731
         elif "request" in data:
-            work = lambda: workspace.plan_data(data["request"])  # noqa: E731
+            work = lambda: workspace.plan_data(data["request"], lang)  # noqa: E731
         else:
             raise BadBodyError(_problem("REQ001", "nothing to plan",
                                    "send {\"example\": NAME}, {\"text\": YAML} or "
@@ -287,5 +294,5 @@ def _helpers(workspace: Workspace) -> dict[str, Any]:
             return None
         return f"/source/{relative.as_posix()}" + (f"#L{line}" if line else "")
 
-    return {"source": source, "conditions": conditions, "effects": effects,
+    return {"source": source, "conditions": conditions,
             "outcome_words": OUTCOME_WORDS}

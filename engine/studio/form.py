@@ -30,13 +30,13 @@ class Field:
 
 
 def languages(catalogue: Catalogue) -> list[str]:
-    """The languages the catalogue's plan texts come in; none to choose from yet.
-
-    The hook for `collab plan --lang`: once the catalogue has texts in several languages,
-    this lists them and the page offers a choice, passed to the plan as ``lang``.
-    """
-    found = getattr(catalogue, "languages", None)
-    return list(found) if isinstance(found, list | tuple) and len(found) > 1 else []
+    """The languages the page offers (`collab plan --lang`), the default first; none when the
+    catalogue is written in one."""
+    pipeline = catalogue.pipeline
+    if len(pipeline.languages) < 2:
+        return []
+    return [pipeline.default_language, *(lang for lang in pipeline.languages
+                                         if lang != pipeline.default_language)]
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> tuple[dict[str, Any], bool]:

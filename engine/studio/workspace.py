@@ -260,13 +260,13 @@ class Workspace:
 
     # -- one request ---------------------------------------------------------------------
 
-    def plan_example(self, name: str) -> PlanResult:
+    def plan_example(self, name: str, lang: str | None = None) -> PlanResult:
         if name not in self.example_names():
             return PlanResult("invalid", (Diagnostic(name, 0, 0, "IO001", "no such example",
                                                      "pick one of the examples listed"),))
-        return self._plan(lambda c: load_request(self.examples / name, c))
+        return self._plan(lambda c: load_request(self.examples / name, c), lang)
 
-    def plan_text(self, text: str, suffix: str = ".yaml") -> PlanResult:
+    def plan_text(self, text: str, suffix: str = ".yaml", lang: str | None = None) -> PlanResult:
         """A pasted request, read as the CLI reads a file (named <pasted> in diagnostics)."""
         def read(catalogue: Catalogue) -> Request:
             with tempfile.TemporaryDirectory(prefix="collab-studio-") as scratch:
@@ -280,19 +280,20 @@ class Workspace:
                                          if d.file in (shown, str(path)) else d
                                          for d in error.diagnostics]
                     raise
-        return self._plan(read)
+        return self._plan(read, lang)
 
-    def plan_data(self, data: Any) -> PlanResult:
-        return self._plan(lambda c: parse_request(data, c, "<form>"))
+    def plan_data(self, data: Any, lang: str | None = None) -> PlanResult:
+        return self._plan(lambda c: parse_request(data, c, "<form>"), lang)
 
-    def _plan(self, read: Any) -> PlanResult:
+    def _plan(self, read: Any, lang: str | None) -> PlanResult:
+        """The plan and its explanation, the catalogue's texts in ``lang`` (None: its default)."""
         catalogue = self.catalogue
         if catalogue is None:
             return PlanResult("invalid", tuple(self.validation.errors))
         try:
             request = read(catalogue)
-            result = make_plan(catalogue, request)
-            explanation = explain(compiled_catalogue(catalogue), request)
+            result = make_plan(catalogue, request, lang)
+            explanation = explain(compiled_catalogue(catalogue), request, lang=lang)
         except RecursionError:
             return PlanResult("invalid", (Diagnostic("<request>", 0, 0, "JSON001",
                                                      "nested too deeply",

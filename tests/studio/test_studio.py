@@ -158,6 +158,31 @@ def test_a_revision_that_does_not_exist_shows_git_s_diagnostic(tmp_path: Path) -
 # --- every page -------------------------------------------------------------------------
 
 
+def test_plans_and_the_catalogue_page_come_in_the_language_chosen(
+        changed: tuple[Path, TestClient]) -> None:
+    root, client = changed
+    example = "end-without-main-contact.yaml"
+    messages = {}
+    for lang in ("sv", "en"):
+        body = client.post("/api/plan", json={"example": example, "lang": lang}).json()
+        _, plan = collab("plan", root / "examples" / example, "--catalogue", root,
+                         "--format", "json", "--lang", lang)
+        _, explanation = collab("explain", root / "examples" / example, "--catalogue", root,
+                                "--format", "json", "--lang", lang)
+        assert body["plan"] == plan and body["explain"] == explanation
+        messages[lang] = plan["rejections"][0]["message"]
+    assert messages["sv"].startswith("Huvudkontakt saknas") and messages["en"] != messages["sv"]
+    unknown = client.post("/api/plan", json={"example": example, "lang": "fi"}).json()
+    assert unknown["status"] == "invalid" and unknown["diagnostics"][0]["code"] == "LANG001"
+    assert '<select id="lang"><option>en</option><option>sv</option>' in client.get("/plan").text
+    swedish = client.get("/catalogue?lang=sv").text
+    assert "En kund som redan abonnerar på tjänsten bjuds in i det abonnemanget." in swedish
+    assert '<a href="?lang=en">en</a>' in swedish and "<strong>sv</strong>" in swedish
+    english = client.get("/catalogue").text  # the catalogue's default language
+    assert "A customer that already subscribes to the service is invited" in english
+    assert "En kund som redan abonnerar" not in english
+
+
 def test_every_page_renders_the_catalogue(changed: tuple[Path, TestClient]) -> None:
     _, client = changed
     catalogue = client.get("/catalogue").text
