@@ -11,8 +11,13 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.request.lines import _over_limits, _within_limits, parse_line
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLAB = [sys.executable, "-c", "import cli; cli.main()"]
@@ -148,6 +153,35 @@ def test_item_7_a_line_over_a_limit_is_one_short_error_line(tmp_path: Path) -> N
     assert errors[2][0]["code"] == "JSON003" and "nested more than 50" in errors[2][0]["message"]
     assert len(errors[3]) < 10 and "500 times" in json.dumps(errors[3])  # collapsed, counted
     assert "plan" in json.loads(out[4])
+
+
+def _nested(depth: int) -> Any:
+    """``depth`` objects and lists, one inside the other."""
+    value: Any = 0
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+@pytest.mark.parametrize(("value", "over"), [
+    (list(range(1_000)), False), (list(range(1_001)), True),
+    (_nested(50), False), (_nested(51), True),
+    ({"names": [",,,[[{{" * 200]}, False),  # brackets and commas inside a string
+])
+def test_item_9_the_limits_hold_at_their_edges(value: Any, over: bool) -> None:
+    raw = json.dumps(value).encode()
+    assert (parse_line("x.jsonl", 1, raw).problems != ()) is over
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.none() | st.integers() | st.text(alphabet=",[]{}a\"", max_size=5),
+                    lambda inner: st.lists(inner, max_size=30) | st.dictionaries(
+                        st.text(alphabet=",[{a", max_size=3), inner, max_size=5),
+                    max_leaves=400))
+def test_item_9_the_quick_look_at_a_line_never_lets_one_over_the_limits_through(value: Any) -> None:
+    raw = json.dumps(value).encode()
+    if _within_limits(raw):
+        assert _over_limits(value) is None
 
 
 # --------------------------------------------------------------------------- item 16 and 17
