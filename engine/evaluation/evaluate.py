@@ -185,8 +185,14 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
         warnings=warnings,
         rejections=rejections,
     )
-    result.labels.update({key: word.in_(lang) for key, word in glossary.labels.items()})
+    result.labels.update(_labels(catalogue, lang))
     return result
+
+
+@lru_cache(maxsize=16)
+def _labels(catalogue: Catalogue, lang: str) -> dict[str, str]:
+    """The glossary's words of a printed plan in ``lang``, once per catalogue and language."""
+    return {key: word.in_(lang) for key, word in catalogue.pipeline.glossary.labels.items()}
 
 
 @lru_cache(maxsize=8)
