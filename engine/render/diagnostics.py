@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.codes import CODES
 from engine.errors import Diagnostic, Severity
 from engine.render.escape import github_data, github_property, uri, visible
 from engine.render.plan import to_json
-from engine.tools.validate import ValidationReport
+
+if TYPE_CHECKING:  # imported for the annotations only: a failing command need not load the tools
+    from engine.tools.validate import ValidationReport
 
 # The project's address, as in the schemas' $id (engine/tools/schema.py): SARIF wants absolute
 # URIs for the tool and for each code's documentation. Replace both when it is published.
