@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import keyword
-import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 from pydantic import ConfigDict, Field, StringConstraints, create_model, field_validator
@@ -22,10 +21,6 @@ from engine.catalogue.types import (
 )
 
 # --------------------------------------------------------------------------- rules/
-
-#: A {fact} placeholder in a rule's texts, filled in from the request's facts.
-PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
-
 
 class _Comparison(Model):
     """A test on one fact other than equality. Exactly one field is given."""

@@ -25,8 +25,9 @@ from typing import Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.facts import FACTS, SETTING_PREFIX
+from engine.catalogue.language import PLACEHOLDER
 from engine.catalogue.messages import PIPELINE_FILE
-from engine.catalogue.rule import PLACEHOLDER, FromFact, Rule, Then, When
+from engine.catalogue.rule import FromFact, Rule, Then, When
 from engine.errors import DecisionConflictError, Diagnostic, Severity, display_path
 from engine.evaluation.compile import CompiledCatalogue, compile_catalogue, named_values
 from engine.evaluation.evaluate import Evaluation, python_matcher, trace
