@@ -17,7 +17,8 @@ EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C (128 + 
 EXIT_TERMINATED = 143  # as a shell reports a command stopped by SIGTERM (128 + SIGTERM)
 
 _terminated = False
-_installed_by = 0  # the process that installed the handler
+_interrupted = False
+_installed_by = 0  # the process that installed the handlers
 
 
 def _default_in_child() -> None:
@@ -36,18 +37,36 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     _terminated = True
     handler = signal.getsignal(signal.SIGINT)
     if callable(handler) and handler is not signal.default_int_handler:
-        handler(signal.SIGINT, frame)  # e.g. durable-rules' deferral
+        handler(signal.SIGINT, frame)  # interrupt(), or durable-rules' deferral over it
     else:
         raise KeyboardInterrupt
 
 
+def interrupt(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C as Python's own handler does it (KeyboardInterrupt), noted for stop_requested."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
 def stop_on_sigterm() -> None:
-    """Make SIGTERM raise KeyboardInterrupt like Ctrl-C (from the main thread only)."""
+    """Make SIGTERM raise KeyboardInterrupt like Ctrl-C, and note both (stop_requested); from
+    the main thread only. Ctrl-C's handler is replaced only where it is still Python's own."""
     global _installed_by
     if _installed_by == 0:
         os.register_at_fork(after_in_child=_default_in_child)
     _installed_by = os.getpid()
     signal.signal(signal.SIGTERM, _on_sigterm)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupt)
+
+
+def stop_requested() -> bool:
+    """Whether Ctrl-C or SIGTERM arrived. Their KeyboardInterrupt can be lost: raised while the
+    garbage collector runs a weakref callback or a __del__ (multiprocessing has such callbacks),
+    it is printed as "Exception ignored" and the program goes on. A long loop asks this to stop
+    anyway."""
+    return (_terminated or _interrupted) and os.getpid() == _installed_by
 
 
 def stopped_by() -> tuple[int, str]:

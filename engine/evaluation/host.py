@@ -42,6 +42,7 @@ from typing import Any
 from engine.errors import CatalogueError, Diagnostic, EngineError
 from engine.evaluation import limits
 from engine.evaluation.compile import ANCHOR, CompiledCatalogue, CompiledStage, Partition
+from engine.signals import interrupt
 
 _SENTINEL = "s"  # not an index, so it cannot clash with a rule
 _ABSENT = object()
@@ -52,21 +53,25 @@ class _DeferredInterrupts:
     """Ctrl-C during a durable-rules evaluation, raised once it is over.
 
     A KeyboardInterrupt between two calls into the C core would leave a session behind, so
-    while the main thread is inside an evaluation SIGINT only takes note, and
-    KeyboardInterrupt is raised after the session is deleted. Outside, Ctrl-C acts as always.
-    The handler is installed once, and only over Python's default one.
+    while the main thread is inside an evaluation SIGINT only takes note, and the handler it
+    replaced (which raises KeyboardInterrupt) runs after the session is deleted. Outside,
+    Ctrl-C acts as always. It is installed once, and only over Python's own handler or the
+    CLI's (engine.signals.interrupt, which notes the Ctrl-C first).
     """
 
     def __init__(self) -> None:
         self.inside = False
         self.pending = False
+        self.raise_interrupt: Any = signal.default_int_handler
+        current = signal.getsignal(signal.SIGINT)
         if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                current in (signal.default_int_handler, interrupt):
+            self.raise_interrupt = current
             signal.signal(signal.SIGINT, self._handle)
 
-    def _handle(self, signum: int, frame: object) -> None:
+    def _handle(self, signum: int, frame: Any) -> None:
         if not self.inside:
-            raise KeyboardInterrupt
+            self.raise_interrupt(signum, frame)
         self.pending = True
 
     @contextmanager
@@ -81,7 +86,7 @@ class _DeferredInterrupts:
             self.inside = False
         if self.pending:
             self.pending = False
-            raise KeyboardInterrupt
+            self.raise_interrupt(signal.SIGINT, None)
 
 
 def _bug(message: str) -> EngineError:

@@ -37,6 +37,7 @@ from engine.evaluation.evaluate import plan
 from engine.files import Writer
 from engine.processes import can_fork
 from engine.request.lines import collapse, iter_lines, open_lines, parse_line
+from engine.signals import stop_requested
 
 CHUNK = 250  # lines per task: large enough to amortise the IPC, small enough to keep order
 CHUNK_BYTES = 1_000_000  # and at most about this many bytes of input per task
@@ -372,6 +373,8 @@ def run_batch(catalogue: Catalogue, input_file: Path, out: Writer, jobs: int | N
                 workers.plan(_chunks(lines)) if workers else plan_lines(catalogue, lines))
             with closing(results):
                 for line, outcome, codes in results:
+                    if stop_requested():  # a SIGTERM whose KeyboardInterrupt was swallowed
+                        raise KeyboardInterrupt
                     out.write(line + "\n")
                     summary.add(outcome, codes)
                     if shown:
