@@ -59,6 +59,16 @@ def digest(root: Path) -> str:
     return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
 
 
+def studio_over(root: Path) -> Iterator[tuple[Path, TestClient]]:
+    """The studio over ``root``, computed to the end, run from there (as a user runs it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setenv("COLLAB_CACHE_DIR", "")
+        workspace = Workspace(root, watch=False)
+        workspace.refresh_now()
+        yield root, TestClient(create_app(workspace), raise_server_exceptions=False)
+
+
 @pytest.fixture(scope="module")
 def changed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, TestClient]]:
     """A catalogue whose working copy makes Scanner free (HEAD: paying), its studio
@@ -68,12 +78,7 @@ def changed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Te
     scanner.write_text(scanner.read_text(encoding="utf-8").replace("paying: true",
                                                                    "paying: false", 1),
                        encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        patch.setenv("COLLAB_CACHE_DIR", "")
-        workspace = Workspace(root, watch=False)
-        workspace.refresh_now()
-        yield root, TestClient(create_app(workspace), raise_server_exceptions=False)
+    yield from studio_over(root)
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +86,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Tes
     root = make_repo(tmp_path_factory.mktemp("studio") / "repo")
     (root / "services" / "scanner.yaml").write_text("id: scanner\nname: [unclosed\n",
                                                     encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        patch.setenv("COLLAB_CACHE_DIR", "")
-        workspace = Workspace(root, watch=False)
-        workspace.refresh_now()
-        yield root, TestClient(create_app(workspace), raise_server_exceptions=False)
+    yield from studio_over(root)
 
 
 # --- the same answers as the CLI ---------------------------------------------------------
