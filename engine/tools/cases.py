@@ -15,6 +15,9 @@ A case file (tests/scenarios/*.yaml) reads::
         - customer: approve-activation
       warnings: [DATA_LOSS]        # every warning code, in order
       rejections: [INVOICE_RECIPIENT_NOT_ALLOWED]
+    source:                        # the help-page lines the expectation comes from
+      - {page: 000, line: 11, quote: only the agency that can be the recipient}
+    review: {by: Anna Berg, why: README Decisions - ...}   # or: a person's reviewed choice
 
 Keys left out of `expect` are not checked; a list given is compared whole.
 """
@@ -27,9 +30,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.documents import Document, load_document
@@ -65,6 +68,30 @@ class Expectation(Model):
                                           examples=[["INVOICE_RECIPIENT_NOT_ALLOWED"]])
 
 
+def _page_number(value: Any) -> Any:
+    """`page: 003` and `page: "003"` are the same page (YAML reads 003 as the number 3)."""
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
+class PageLine(Model):
+    """A line of a help page (../shared/seeds/NNN_*.txt) that the expected plan follows."""
+
+    page: Annotated[int, BeforeValidator(_page_number)] = Field(
+        ge=0, le=999, description="The page's three-digit prefix (003 or \"003\").", examples=[3])
+    line: int = Field(ge=1, description="The line's number on that page (`grep -n`).", examples=[88])
+    quote: Text = Field(description="Words the line holds, verbatim: they keep the citation true "
+                        "when the page changes.", examples=["kunden ska fortsätta arbeta på egen hand"])
+
+
+class Review(Model):
+    """A person's reviewed choice, where no page decides the plan."""
+
+    by: Text = Field(description="Who reviewed the expected plan.", examples=["Anna Berg"])
+    why: Text = Field(description="Why the plan is right: the README Decisions entry, or the "
+                      "reasoning.", examples=["README Decisions: Bokföring and Fakturering rank "
+                                              "equal"])
+
+
 class Case(Model):
     """A test case: a request and what its plan must show."""
 
@@ -74,6 +101,11 @@ class Case(Model):
     request_file: str | None = Field(None, description="Or: a request file, relative to this one.",
                                      examples=["../../examples/activate-eekonomi-smart.yaml"])
     expect: Expectation
+    source: list[PageLine] = Field(
+        [], description="The help-page lines the expected plan comes from.",
+        examples=[[{"page": 0, "line": 11, "quote": "only the agency that can be the recipient"}]])
+    review: Review | None = Field(
+        None, description="Or, where the pages are silent: who reviewed the expected plan, and why.")
 
     @model_validator(mode="after")
     def _one_request(self) -> Case:
