@@ -166,6 +166,8 @@ CODES: dict[str, CodeInfo] = {
                        "rules/40-activation.yaml:60:5: [warning] rule 'x' reads settings.time_registration, which no request carries (ANA007)"),
     "ANA008": CodeInfo("Facts no rule reads (a note: never fails a run).",
                        "rules/pipeline.yaml:1:1: [note] facts no rule reads: agency.name (ANA008)"),
+    "ANA009": CodeInfo("A rule's `allow:` accepts an analysis finding that no longer occurs (warning).",
+                       "rules/30-preconditions.yaml:120:1: [warning] rule 'reject-period-not-allowed' allows ANA005, which no longer occurs for it (ANA009)"),
     # test cases
     "CASE001": CodeInfo("A scenario test case file does not have the right shape.",
                         "tests/scenarios/x.yaml:2:1: [error] unknown field 'expected' (CASE001)"),

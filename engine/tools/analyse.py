@@ -12,7 +12,8 @@ diagnostics at the rule's line, each with a concrete example request:
 - ANA005 a rule that matches no request of the space (unreachable);
 - ANA006 a rule whose steps never show, because every request it matches is rejected;
 - ANA007 a rule reading a fact that no request of the space carries;
-- ANA008 a fact that no rule reads (a note).
+- ANA008 a fact that no rule reads (a note);
+- ANA009 an `allow:` whose finding no longer occurs (stale: the note beside it misleads).
 """
 
 from __future__ import annotations
@@ -275,10 +276,23 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
     diagnostics = [Diagnostic(p.file, p.line, 1, code, message, hint, severity)
                    for p, code, message, hint, severity in findings.values()
                    if code not in p.rule.allow]
+    if consistent:
+        diagnostics += _stale_allows(catalogue, {(p.rule.id, code) for p, code, *_ in findings.values()})
     for placed in catalogue.rules:
         read_somewhere |= _rule_reads(placed)
     diagnostics += _unread_facts(catalogue, read_somewhere)
     return sorted(diagnostics)
+
+
+def _stale_allows(catalogue: Catalogue, found: set[tuple[str, str]]) -> list[Diagnostic]:
+    """ANA009: a rule accepts a finding (``allow: [ANA005]``) that the analysis no longer
+    makes for it; MUT codes are judged by `collab test --mutate`, not here."""
+    return [Diagnostic(p.file, p.line, 1, "ANA009",
+                       f"rule '{p.rule.id}' allows {code}, which no longer occurs for it",
+                       f"remove {code} from its `allow:` (and the comment that explains it)",
+                       Severity.WARNING)
+            for p in catalogue.rules for code in p.rule.allow
+            if code.startswith("ANA") and (p.rule.id, code) not in found]
 
 
 def _check_evaluation(catalogue: Catalogue, evaluation: Evaluation, example: dict[str, Any],

@@ -537,7 +537,8 @@ def test_validate_json_shape_on_the_shipped_catalogue() -> None:
         assert re.fullmatch(r"[A-Z]+\d{3}", diagnostic["code"])
 
 
-@pytest.mark.parametrize(("command", "folder"), [("schema", "schemas"), ("docs", "docs/catalogue"), ("sync", ".")])
+@pytest.mark.parametrize(("command", "folder"),
+                         [("schema", "schemas"), ("docs", "docs/catalogue"), ("sync", ".")])
 def test_committed_files_pass_check_and_a_stale_one_fails_it(
         command: str, folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
