@@ -207,7 +207,7 @@ CODES: dict[str, CodeInfo] = {
     # studio
     "STU001": CodeInfo("`collab studio` cannot serve on the address given (the port is in use, no such address).",
                        "127.0.0.1:8765: [error] cannot serve there: Address already in use (STU001)"),
-    "STU002": CodeInfo("`collab studio` needs the studio extra: pip install 'collab-engine[studio]'.",
+    "STU002": CodeInfo("`collab studio` needs the studio extra: in the clone, pip install -e '.[studio]'.",
                        "collab studio: [error] the studio's libraries are not installed (uvicorn) (STU002)"),
     "STU003": CodeInfo("A body sent to `collab studio` is over its 256 KB limit.",
                        "<request>: [error] the request body is over 262,144 bytes (STU003)"),

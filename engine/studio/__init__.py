@@ -69,7 +69,8 @@ def serve(root: Path | None = None, host: str = "127.0.0.1", port: int = 8765,
     except ImportError as error:
         raise InputError([Diagnostic("collab studio", 0, 0, "STU002",
                                      f"the studio's libraries are not installed ({error.name})",
-                                     "pip install 'collab-engine[studio]'")]) from None
+                                     "in the project's clone: .venv/bin/pip install -e '.[studio]' "
+                                     "(the package is not on an index)")]) from None
     _check_free(host, port)
     app = create_app(Workspace(root, revision))
     shown = f"[{host.strip('[]')}]" if ":" in host else host
