@@ -215,6 +215,14 @@ CODES: dict[str, CodeInfo] = {
                        "<request>: [error] the evaluation took more than 10 s (STU004)"),
     "STU005": CodeInfo("`collab studio`: computing a page failed unexpectedly (a bug); the server goes on.",
                        "<studio>: [error] internal error: KeyError: 'x' (STU005)"),
+    "STU020": CodeInfo("The studio was asked to write a file that is not a .yaml file under the catalogue's services/ or rules/ (or leaves them through a link).",
+                       "../etc/passwd: [error] the studio edits only .yaml files under services/ and rules/ (STU020)"),
+    "STU021": CodeInfo("A file whose layout ruamel.yaml cannot write back unchanged is not edited by a form (the source view still edits it).",
+                       "rules/40-activation.yaml: [error] this file's layout would not survive a form's edit (STU021)"),
+    "STU022": CodeInfo("A form's edit names a path the file does not have (it changed since the page read it).",
+                       "services/scanner.yaml: [error] edit 1 (set variants/3/paying) does not fit the file: IndexError list index out of range (STU022)"),
+    "STU023": CodeInfo("A save was refused: the file changed on disk since the page read it; both versions are shown.",
+                       "services/scanner.yaml: [error] the file changed on disk since the page read it (STU023)"),
 }
 
 
