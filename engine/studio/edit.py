@@ -13,8 +13,10 @@ proposal carries both texts instead.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
+import json
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -66,11 +68,14 @@ class Change(Model):
     edits: list[EditOp] = Field([], max_length=200)
     text: str | None = Field(None, max_length=MAX_FILE_BYTES,
                              description="Or: the file's whole new text (the source view).")
+    data: Any = Field(None, description="Or: the new value at `at` (a form's whole content); "
+                      "it is written as the smallest edits that make the file hold it.")
+    at: list[PathPart] = Field([], max_length=32, description="Where `data` goes ([] = the file).")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Change:
-        if bool(self.edits) == (self.text is not None):
-            raise ValueError("give either `edits` or the whole `text`")
+        if sum((bool(self.edits), self.text is not None, self.data is not None)) != 1:
+            raise ValueError("give exactly one of `edits`, the whole `text` or `data`")
         return self
 
 
@@ -212,6 +217,51 @@ def _like(old: Any, new: Any) -> Any:
     return new
 
 
+def _plain(node: Any) -> Any:
+    """ruamel's nodes as plain JSON-like data."""
+    if isinstance(node, dict):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    return str(node) if isinstance(node, ScalarString) else node
+
+
+def differences(old: Any, new: Any, at: list[PathPart]) -> list[EditOp]:
+    """The smallest edits that turn the file's ``old`` data into one holding ``new`` at ``at``,
+    so that everything a form did not change keeps its comments and layout."""
+    for part in at:
+        old = old[part]
+    return _differences(old, new, list(at))
+
+
+def _differences(old: Any, new: Any, path: list[PathPart]) -> list[EditOp]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        edits = [EditOp(op="delete", path=[*path, key]) for key in old if key not in new]
+        for key, value in new.items():
+            edits += (_differences(old[key], value, [*path, key]) if key in old
+                      else [EditOp(op="set", path=[*path, key], value=value)])
+        return edits
+    if isinstance(old, list) and isinstance(new, list) and old != new:
+        # items matched as a diff matches lines; applied from the end, so that each edit's
+        # index still points where it did when the list was read
+        key = lambda item: json.dumps(item, sort_keys=True, default=str)  # noqa: E731
+        matcher = difflib.SequenceMatcher(a=[key(x) for x in old], b=[key(x) for x in new], autojunk=False)
+        edits = []
+        for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+            if tag == "equal":
+                continue
+            paired = min(i2 - i1, j2 - j1)  # items edited in place, keeping their comments
+            edits += [EditOp(op="delete", path=[*path, i]) for i in reversed(range(i1 + paired, i2))]
+            edits += [EditOp(op="insert", path=[*path, i1 + k], value=new[j1 + k])
+                      for k in range(paired, j2 - j1)]
+            edits += [edit for k in reversed(range(paired))
+                      for edit in _differences(old[i1 + k], new[j1 + k], [*path, i1 + k])]
+        return edits
+    if old == new and type(old) is type(new):
+        return []
+    return [EditOp(op="set", path=path, value=new)] if path else []
+
+
 def _commented(value: Any) -> Any:
     """JSON-like data as ruamel's nodes, so that a new mapping or list is written in block
     style like its neighbours."""
@@ -221,7 +271,10 @@ def _commented(value: Any) -> Any:
             mapping[key] = _commented(item)
         return mapping
     if isinstance(value, list):
-        return CommentedSeq(_commented(item) for item in value)
+        sequence = CommentedSeq(_commented(item) for item in value)
+        if all(not isinstance(item, (dict, list)) for item in value):
+            sequence.fa.set_flow_style()  # `contains: [payroll]`, as the catalogue writes short lists
+        return sequence
     return value
 
 
@@ -237,7 +290,13 @@ def propose(root: Path, change: Change, requests: Iterable[NamedRequest] = (),
     else:
         conflict = None
     before = on_disk or ""
-    after = change.text if change.text is not None else apply(before, change.edits, change.file)
+    if change.text is not None:
+        after = change.text
+    elif change.data is not None and not before:  # a new file from a form
+        after = dump(_commented(change.data))
+    else:
+        edits = change.edits or differences(_plain(_yaml().load(before)), change.data, change.at)
+        after = apply(before, edits, change.file)
     proposal = Proposal(change.file, before, after, conflict=conflict)
     with tempfile.TemporaryDirectory(prefix="collab-edit-") as scratch:
         copy = Path(scratch)

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from engine import load_catalogue
 from engine.errors import InputError
@@ -117,3 +118,30 @@ def test_a_link_out_of_the_catalogue_is_not_followed(root: Path,
     with pytest.raises(InputError):
         catalogue_file(root, "services/link.yaml")
     assert (outside / "victim.yaml").read_text(encoding="utf-8") == "keep: me\n"
+
+
+def test_a_form_s_whole_content_is_written_as_the_smallest_edits(root: Path) -> None:
+    """A form sends the whole service; only what it changed is rewritten, so every comment and
+    the layout of the rest stay."""
+    before = read(root, "services/lon_smart.yaml")
+    data = yaml.safe_load(before)
+    data["variants"][1]["agreement_periods"] = [12]
+    data["variants"].append({**data["variants"][0], "id": "plus", "name": "Lön Smart Plus"})
+    proposal = save(root, Change(file="services/lon_smart.yaml", base=digest(before), data=data))
+    assert proposal.saved, proposal.diagnostics
+    after = read(root, "services/lon_smart.yaml")
+    removed = [line for line in difflib.ndiff(before.splitlines(), after.splitlines())
+               if line.startswith("- ")]
+    assert removed == ["-     agreement_periods: [3, 12]"]
+    assert "# D4: only the agency can be invoice recipient" in after
+    assert yaml.safe_load(after) == data
+
+
+def test_a_new_service_is_written_from_a_form(root: Path) -> None:
+    service = {"id": "bokslut", "name": "Visma Bokslut", "description": {"en": "Year-end.", "sv": "Bokslut."},
+               "source": ["D2"], "variants": [{"id": "standard", "name": "Bokslut", "paying": True,
+                                               "contains": ["bokslut"], "invoice_recipients": ["agency"],
+                                               "agreement_periods": [12], "source": ["D2"]}]}
+    proposal = save(root, Change(file="services/bokslut.yaml", base=None, data=service))
+    assert proposal.saved, [d.render() for d in proposal.diagnostics]
+    assert "bokslut" in load_catalogue(root).services
