@@ -40,6 +40,7 @@ from engine.render.diff import report_data
 from engine.render.explain import explanation_data, explanation_text
 from engine.render.plan import plan_json, plan_text
 from engine.request.lines import MAX_LINE_DEPTH, over_limits
+from engine.studio.editing import edit_routes
 from engine.studio.evaluator import Evaluator
 from engine.studio.form import form_fields, languages
 from engine.studio.guard import TOKEN_HEADER, Guard, GuardMiddleware
@@ -305,6 +306,7 @@ def create_app(workspace: Workspace, guard: Guard | None = None,
         Route("/api/examples/{name}", api_example),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *edit_routes(workspace, page, _body),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(GuardMiddleware, guard=guard)],
@@ -319,13 +321,19 @@ def _helpers(workspace: Workspace) -> dict[str, Any]:
     """Functions the templates call."""
     root = workspace.root.resolve()
 
-    def source(file: str, line: int = 0) -> str | None:
-        """The studio's link to ``file`` at ``line``, for a catalogue or example file."""
+    def catalogue_path(file: str) -> str | None:
+        """``file`` (as diagnostics and rules name it) relative to the catalogue folder."""
         try:
-            relative = (Path.cwd() / file).resolve().relative_to(root)
+            return (Path.cwd() / file).resolve().relative_to(root).as_posix()
         except (ValueError, OSError):
             return None
-        return f"/source/{relative.as_posix()}" + (f"#L{line}" if line else "")
 
-    return {"source": source, "conditions": conditions,
+    def source(file: str, line: int = 0) -> str | None:
+        """The studio's link to ``file`` at ``line``, for a catalogue or example file."""
+        relative = catalogue_path(file)
+        if relative is None:
+            return None
+        return f"/source/{relative}" + (f"#L{line}" if line else "")
+
+    return {"source": source, "catalogue_path": catalogue_path, "conditions": conditions,
             "outcome_words": OUTCOME_WORDS, "token_header": TOKEN_HEADER}

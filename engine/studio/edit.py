@@ -19,7 +19,7 @@ import io
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -278,9 +278,14 @@ def _commented(value: Any) -> Any:
     return value
 
 
-def propose(root: Path, change: Change, requests: Iterable[NamedRequest] = (),
+Requests = Callable[[Catalogue], Iterable[NamedRequest]]
+
+
+def propose(root: Path, change: Change, requests: Requests | None = None,
             old: Catalogue | None = None) -> Proposal:
-    """What ``change`` would do, written nowhere but a scratch copy of the catalogue."""
+    """What ``change`` would do, written nowhere but a scratch copy of the catalogue; with
+    ``old`` (the catalogue as saved) and ``requests`` (what to plan, given the edited
+    catalogue), the plans it changes."""
     path = catalogue_file(root, change.file)
     on_disk = read_text(path, change.file) if path.exists() else None
     if change.base is None and on_disk is not None:
@@ -307,8 +312,8 @@ def propose(root: Path, change: Change, requests: Iterable[NamedRequest] = (),
         (copy / change.file).write_text(after, encoding="utf-8")
         catalogue, proposal.diagnostics = validate_catalogue(copy, analysis=True)
         proposal.diagnostics = [_in_place(d, copy, root) for d in proposal.diagnostics]
-        if catalogue is not None and proposal.valid and old is not None:
-            proposal.impact = compare(old, catalogue, requests, "saved", "edited")
+        if catalogue is not None and proposal.valid and old is not None and requests is not None:
+            proposal.impact = compare(old, catalogue, requests(catalogue), "saved", "edited")
     return proposal
 
 
@@ -322,7 +327,7 @@ def _in_place(diagnostic: Diagnostic, copy: Path, root: Path) -> Diagnostic:
                       diagnostic.message, diagnostic.hint, diagnostic.severity)
 
 
-def save(root: Path, change: Change, requests: Iterable[NamedRequest] = (),
+def save(root: Path, change: Change, requests: Requests | None = None,
          old: Catalogue | None = None) -> Proposal:
     """Write ``change`` when it leaves the catalogue valid and the file is as the page read it;
     otherwise write nothing and say why (diagnostics, or the text now on disk)."""

@@ -91,7 +91,7 @@ def test_a_file_changed_on_disk_since_the_page_read_it_is_not_overwritten(root: 
 
 def test_the_impact_of_an_edit_is_measured_before_it_is_saved(root: Path) -> None:
     old = load_catalogue(root)
-    requests = list(read_requests((root / "examples",)))
+    requests = lambda catalogue: read_requests((root / "examples",))  # noqa: E731
     before = read(root, "rules/40-activation.yaml")
     proposal = propose(root, Change(file="rules/40-activation.yaml", base=digest(before),
                                     text=before.replace("- code: NO_CHARGE_UNTIL_RENEWAL",

@@ -206,3 +206,32 @@ if (page === "plan" && document.getElementById("request-form")) {
 }
 
 poll();
+
+// -- Catalogue: search, and the rule buttons (copy, move, delete: previewed, then saved) ---
+const search = document.getElementById("catalogue-search");
+if (search) {
+  search.addEventListener("input", () => {
+    const words = search.value.trim().toLowerCase();
+    document.querySelectorAll(".searchable").forEach((item) => {
+      item.hidden = words !== "" && !item.textContent.toLowerCase().includes(words);
+    });
+  });
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest(".rule-actions button");
+  if (!button) return;
+  const actions = button.closest(".rule-actions");
+  const ask = {file: actions.dataset.file, rule: actions.dataset.rule, action: button.dataset.action};
+  const preview = await (await post("/api/edit/rule", ask)).json();
+  if (preview.refused && !preview.savable) {
+    alert(preview.refused.map((d) => `${d.message} (${d.code})`).join("\n"));
+    return;
+  }
+  const impact = preview.impact ? `${preview.impact.changed} of ${preview.impact.compared} request(s) get a different plan.` : "";
+  const problems = (preview.diagnostics || []).filter((d) => d.severity === "error").map((d) => d.message).join("\n");
+  if (!preview.savable) { alert(`Not possible: ${problems}`); return; }
+  if (!confirm(`${ask.action} ${ask.rule}: the catalogue stays valid. ${impact}\nSave?`)) return;
+  const saved = await (await post("/api/edit/rule", {...ask, base: preview.base, save: true})).json();
+  if (saved.saved) location.reload(); else alert("Not saved: " + JSON.stringify(saved.refused || saved.error));
+});
