@@ -96,9 +96,9 @@ def test_a_rule_button_previews_then_saves(studio: tuple[Path, TestClient], acti
     original = [rule["id"] for rule in yaml.safe_load((ROOT / "rules" / "40-activation.yaml")
                                                        .read_text(encoding="utf-8"))["rules"]]
     at = original.index("subscriber-no-charge-until-renewal")
-    expected = {"copy": original[:at + 1] + ["subscriber-no-charge-until-renewal-copy"] + original[at + 1:],
-                "up": original[:at - 1] + [original[at], original[at - 1]] + original[at + 1:],
-                "down": original[:at] + [original[at + 1], original[at]] + original[at + 2:],
+    expected = {"copy": [*original[:at + 1], "subscriber-no-charge-until-renewal-copy", *original[at + 1:]],
+                "up": [*original[:at - 1], original[at], original[at - 1], *original[at + 1:]],
+                "down": [*original[:at], original[at + 1], original[at], *original[at + 2:]],
                 "delete": original[:at] + original[at + 1:]}[action]
     assert ids == expected
 
