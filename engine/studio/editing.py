@@ -67,13 +67,45 @@ def form_schema(catalogue: Catalogue, kind: str) -> dict[str, Any]:
     if kind == "service":
         schema = dict(generated["service.schema.json"])
     else:
-        rules = generated["rules.schema.json"]
-        schema = {"$ref": "#/$defs/Rule", "$defs": rules["$defs"], "title": "Rule"}
+        definitions = dict(generated["rules.schema.json"]["$defs"])
+        # The form library expands references eagerly: `any` holding conditions that hold `any`
+        # recurses without end. One level of alternatives is what the catalogue writes.
+        when = json.loads(json.dumps(definitions["When"]))
+        definitions["Alternative"] = {**when, "properties": {k: v for k, v in when["properties"].items()
+                                                             if k != "any"}}
+        when["properties"]["any"] = json.loads(json.dumps(when["properties"]["any"]).replace(
+            "#/$defs/When", "#/$defs/Alternative"))
+        definitions["When"] = when
+        schema = {"$ref": "#/$defs/Rule", "$defs": definitions, "title": "Rule"}
     text = json.dumps(schema).replace('"$defs"', '"definitions"').replace("#/$defs/", "#/definitions/")
     loaded: dict[str, Any] = json.loads(text)
     for key in ("$schema", "$id"):
         loaded.pop(key, None)
+    _in_model_order(loaded)
     return loaded
+
+
+def _in_model_order(node: Any) -> None:
+    """Fields shown in the order the models (and the YAML files) list them, not sorted."""
+    if isinstance(node, dict):
+        for number, field in enumerate(node.get("properties", {}).values(), start=1):
+            if isinstance(field, dict):
+                field.setdefault("propertyOrder", number)
+        for value in node.values():
+            _in_model_order(value)
+    elif isinstance(node, list):
+        for item in node:
+            _in_model_order(item)
+
+
+def new_rule(data: Any, index: int) -> dict[str, Any]:
+    """A new rule's starting form: the conditions of the rule before it, and the texts to write."""
+    rules = data.get("rules", []) if isinstance(data, dict) else []
+    neighbour = rules[index - 1] if 0 < index <= len(rules) and isinstance(rules[index - 1], dict) else {}
+    taken = {rule.get("id") for rule in rules if isinstance(rule, dict)}
+    rule_id = next(f"new-rule-{n}" for n in range(1, len(rules) + 2) if f"new-rule-{n}" not in taken)
+    return {"id": rule_id, "description": {"en": "", "sv": ""}, "source": neighbour.get("source", []),
+            "when": dict(neighbour.get("when", {})), "then": {}}
 
 
 def rule_index(data: Any, rule_id: str, shown: str) -> int:
@@ -167,9 +199,17 @@ def edit_routes(workspace: Workspace, page: Callable[..., HTMLResponse],
             raise HTTPException(409, "the catalogue is invalid: fix it on the Validation page first")
         relative = request.query_params.get("file", "")
         rule_id = request.query_params.get("rule")
-        new = request.query_params.get("new") == "service"
-        if new:
+        new = request.query_params.get("new", "")
+        insert = False
+        if new == "service":
             relative, text, value, at, kind = "services/new_service.yaml", "", NEW_SERVICE, [], "service"
+        elif new == "rule":  # a new rule, inserted after `after` when saved
+            path = file_of(relative)
+            text = read_text(path, relative) if path.is_file() else ""
+            data = yaml.safe_load(text) if text else {}
+            after = request.query_params.get("after")
+            index = rule_index(data, after, relative) + 1 if after else len(data.get("rules", []))
+            value, at, kind, insert = new_rule(data, index), ["rules", index], "rule", True
         else:
             path = file_of(relative)
             if not path.is_file():
@@ -185,8 +225,8 @@ def edit_routes(workspace: Workspace, page: Callable[..., HTMLResponse],
                 value, at = data["rules"][index], ["rules", index]
             else:
                 value, at = data, []
-        return page("edit.html", page_id="edit", file=relative, text=text, new=new,
-                    base=digest(text) if text else None, rule=rule_id, at=at,
+        return page("edit.html", page_id="edit", file=relative, text=text, new=new == "service",
+                    new_rule=insert, base=digest(text) if text else None, rule=rule_id, at=at,
                     schema=form_schema(catalogue, kind), value=value)
 
     def change_from(data: dict[str, Any]) -> Change:

@@ -110,3 +110,10 @@ def test_nothing_is_written_without_the_token(studio: tuple[Path, TestClient]) -
                          json={"file": "services/scanner.yaml", "base": digest(before), "text": ""})
     assert answer.status_code == 403
     assert (root / "services" / "scanner.yaml").read_text(encoding="utf-8") == before
+
+
+def test_a_new_rule_starts_from_its_neighbour_s_conditions(studio: tuple[Path, TestClient]) -> None:
+    _, client = studio
+    page = client.get("/edit?file=rules/30-preconditions.yaml&new=rule&after=reject-period-not-allowed")
+    assert page.status_code == 200
+    assert "new-rule-1" in page.text and 'data-insert="yes"' in page.text

@@ -18,6 +18,7 @@
     disable_properties: false, disable_edit_json: true, show_opt_in: true, remove_empty_properties: true,
     prompt_before_delete: false, no_additional_properties: true, keep_oneof_values: false,
   });
+  window.collabEditor = editor;  // for tests and the console: the form's JSONEditor
   editor.on("change", () => { saveButton.disabled = true; state.textContent = "changed: preview before saving"; });
   textArea.addEventListener("input", () => { saveButton.disabled = true; });
 
@@ -30,6 +31,7 @@
   function change() {
     const file = root.dataset.new ? document.getElementById("new-file").value : root.dataset.file;
     if (mode === "text") return {file: file, base: base, text: textArea.value};
+    if (root.dataset.insert) return {file: file, base: base, edits: [{op: "insert", path: at, value: editor.getValue()}]};
     return {file: file, base: base, data: editor.getValue(), at: at};
   }
 
@@ -98,6 +100,10 @@
     if (result.saved) {
       base = result.digest;
       root.dataset.new = "";
+      if (root.dataset.insert) {  // saved once: from now on the page edits that rule in place
+        root.dataset.insert = "";
+        location.href = `/edit?file=${encodeURIComponent(root.dataset.file)}&rule=${encodeURIComponent(editor.getValue().id)}`;
+      }
     }
   }
 
