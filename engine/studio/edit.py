@@ -262,13 +262,32 @@ def _differences(old: Any, new: Any, path: list[PathPart]) -> list[EditOp]:
     return [EditOp(op="set", path=path, value=new)] if path else []
 
 
+def _key_order() -> dict[str, int]:
+    """Where each field stands in the catalogue's models (id, name, description, source, when,
+    then, ...): a new mapping is written in that order, as the catalogue's files are, whatever
+    order a form sends its keys in."""
+    from engine.catalogue.rule import Rejection, Rule, RuleWarning, Step, Then
+    from engine.catalogue.service import Addon, Prerequisite, Service, Setting, SoftwareRequirement, Variant
+
+    order: dict[str, int] = {}
+    for model in (Service, Variant, Setting, Addon, Prerequisite, SoftwareRequirement, Rule, Then,
+                  Step, RuleWarning, Rejection):
+        for number, name in enumerate(model.model_fields):
+            order[name] = min(order.get(name, number), number)
+    order.update({"en": 0, "sv": 1})
+    return order
+
+
+KEY_ORDER = _key_order()
+
+
 def _commented(value: Any) -> Any:
     """JSON-like data as ruamel's nodes, so that a new mapping or list is written in block
-    style like its neighbours."""
+    style like its neighbours, its keys in the catalogue's order."""
     if isinstance(value, dict):
         mapping = CommentedMap()
-        for key, item in value.items():
-            mapping[key] = _commented(item)
+        for _, key in sorted((KEY_ORDER.get(str(key), 99), key) for key in value):
+            mapping[key] = _commented(value[key])
         return mapping
     if isinstance(value, list):
         sequence = CommentedSeq(_commented(item) for item in value)

@@ -194,9 +194,11 @@ def edit_routes(workspace: Workspace, page: Callable[..., HTMLResponse],
             raise HTTPException(403, error.diagnostics[0].message) from None
 
     async def edit_page(request: Request) -> Response:
-        catalogue = workspace.catalogue
-        if catalogue is None:
-            raise HTTPException(409, "the catalogue is invalid: fix it on the Validation page first")
+        try:  # as saved now: the form offers the variants and values a save just added
+            catalogue = load_catalogue(workspace.root)
+        except CollabError:
+            raise HTTPException(409, "the catalogue is invalid: fix it on the Validation page "
+                                "first") from None
         relative = request.query_params.get("file", "")
         rule_id = request.query_params.get("rule")
         new = request.query_params.get("new", "")
