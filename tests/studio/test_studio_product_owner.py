@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
 from click.testing import CliRunner
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -41,7 +42,18 @@ RULE = {"id": "reject-plus-for-customers-new-to-spcs",
                             "message": {"en": "Lön Smart Plus is sold to existing Spcs customers only.",
                                         "sv": "Lön Smart Plus säljs bara till befintliga Spcs-kunder."},
                             "hint": {"en": "Choose Lön Smart Standard or Start for a customer new to Spcs.",
-                                     "sv": "Välj Lön Smart Standard eller Start för en kund som är ny hos Spcs."}}}}
+                                     "sv": "Välj Lön Smart Standard eller Start för en kund som är ny hos "
+                                           "Spcs."}}}}
+
+
+PLUS_REQUEST = {
+    "operation": "activate", "service": "lon_smart", "variant": "plus", "task": "T1",
+    "invoice_recipient": "customer", "agreement_period": 12, "settings": {"time_registration": "agency"},
+    "customer": {"name": "Ny Kund AB", "spcs_customer": False,
+                 "contact_details": {"name": "Eva Ny", "email": "eva@nykund.se"},
+                 "main_contact": {"name": "Eva Ny", "email": "eva@nykund.se"}},
+    "agency": {"id": "556000-0001", "name": "Byrå AB",
+               "tasks": [{"id": "T1", "name": "Lön", "responsible": "Anna", "participants": ["Olle"]}]}}
 
 
 def changed_files(root: Path) -> list[str]:
@@ -107,8 +119,10 @@ def test_three_edits_through_the_studio_pass_the_catalogue_gates(studio: tuple[P
     browser.execute_script("const v = collabEditor.getEditor('root.variants');"
                            "v.setValue([...v.getValue(), arguments[0]]);", PLUS)
     preview_and_save(browser)
-    assert "request(s) are valid now" in browser.find_element(By.ID, "proposal").text or True
-    report.append({"edit": "a new Lön Smart variant, 12 months only", "seconds": round(time.monotonic() - start, 1),
+    proposal = browser.find_element(By.ID, "proposal").text
+    assert "request(s) are valid now that the saved catalogue refused" in proposal
+    report.append({"edit": "a new Lön Smart variant, 12 months only",
+                   "seconds": round(time.monotonic() - start, 1),
                    "steps": ["open the Lön Smart service's form", "add a variant row",
                              "fill id, name, paying, contains, invoice recipients, periods, access, source",
                              "Preview", "Save"],
@@ -118,14 +132,16 @@ def test_three_edits_through_the_studio_pass_the_catalogue_gates(studio: tuple[P
     # 3. A rule rejecting Plus for customers new to Spcs: "add below" on the catalogue page.
     start = time.monotonic()
     catalogue_page(browser, url)
-    browser.execute_script("document.querySelector('#rule-reject-period-not-allowed a.edit[href*=new]').click()")
+    browser.execute_script(
+        "document.querySelector('#rule-reject-period-not-allowed a.edit[href*=new]').click()")
     wait_for(browser, "h1", "a new rule")
     browser.execute_script("collabEditor.setValue(arguments[0]);", RULE)
     preview_and_save(browser, new_rule=RULE["id"])
     report.append({"edit": "a rule rejecting Plus for customers new to Spcs",
                    "seconds": round(time.monotonic() - start, 1),
                    "steps": ["open the catalogue page", "click add below on the rule before it",
-                             "fill id, texts in both languages, source, conditions, rejection", "Preview", "Save"],
+                             "fill id, texts in both languages, source, conditions, rejection",
+                             "Preview", "Save"],
                    "files": changed_files(root)})
     commit(root, "reject plus for new customers")
 
@@ -147,8 +163,13 @@ def test_three_edits_through_the_studio_pass_the_catalogue_gates(studio: tuple[P
     for args in (["validate", "--strict"], ["sync", "--check"]):
         result = runner.invoke(cli.main, args)
         assert result.exit_code == 0, (args, result.output)
-    plans = runner.invoke(cli.main, ["plan", "--format", "json", str(root / "examples" / "activate-new-customer-paying.yaml")])
-    assert plans.exit_code in (0, 1)
+    # What the edits mean for a plan: Plus for a customer new to Spcs is refused, by the new rule.
+    request = root / "plus-new-customer.yaml"
+    request.write_text(yaml.safe_dump(PLUS_REQUEST, allow_unicode=True), encoding="utf-8")
+    plan = runner.invoke(cli.main, ["plan", "--format", "json", str(request)])
+    assert plan.exit_code == 1, plan.output
+    assert [r["code"] for r in json.loads(plan.stdout)["rejections"]] == ["PLUS_NEEDS_SPCS_CUSTOMER"]
     if os.environ.get("COLLAB_REPORT"):
-        Path(os.environ["COLLAB_REPORT"]).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        Path(os.environ["COLLAB_REPORT"]).write_text(json.dumps(report, indent=2, ensure_ascii=False),
+                                                     encoding="utf-8")
     assert [len(item["files"]) for item in report] and all(item["files"] for item in report)
