@@ -113,6 +113,9 @@ CODES: dict[str, CodeInfo] = {
     "CAT055": CodeInfo("A text is a plain string in a catalogue of several languages: every plan "
                        "shows it as written (warning).",
                        "rules/99-extra.yaml:4:5: [warning] text written once, not per language: plans in every language show it as written (CAT055)"),
+    "CAT070": CodeInfo("A text of a service or rule holds a Mermaid directive (`%%{`); the flowcharts "
+                       "draw it as text (warning).",
+                       "rules/30-preconditions.yaml:8:7: [warning] text holds a Mermaid directive '%%{': the flowcharts show it as text (CAT070)"),
     "CAT054": CodeInfo("The default language is not one of the declared languages.",
                        "rules/pipeline.yaml:8:19: [error] default language 'se' is not declared in `languages:` (CAT054)"),
     # requests

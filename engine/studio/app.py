@@ -43,7 +43,8 @@ from engine.request.lines import MAX_LINE_DEPTH, over_limits
 from engine.studio.evaluator import Evaluator
 from engine.studio.form import form_fields, languages
 from engine.studio.guard import TOKEN_HEADER, Guard, GuardMiddleware
-from engine.studio.workspace import PlanJob, PlanResult, Workspace
+from engine.studio.planning import PlanJob, PlanResult
+from engine.studio.workspace import Workspace
 from engine.tools.docs import effects
 from engine.tools.flows import flowchart
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from engine.catalogue.catalogue import Catalogue
 from engine.errors import Diagnostic
-from engine.studio.workspace import PlanJob, PlanResult, plan_job
+from engine.studio.planning import PlanJob, PlanResult, plan_job
 
 WORKERS = 2  # evaluations at once
 TIMEOUT = 10.0  # seconds for one evaluation, waiting for a worker included
