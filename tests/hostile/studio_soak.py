@@ -71,6 +71,13 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -151,12 +158,17 @@ def main() -> int:
             status, answer = request(port, "GET", "/api/status")
             final = json.loads(answer)
         finally:
+            workers = children(server.pid)
             server.terminate()
             try:
                 server.wait(30)
             except subprocess.TimeoutExpired:
                 server.kill()
                 problems.append("the studio did not stop at SIGTERM within 30 s")
+        time.sleep(1.0)
+        left = [pid for pid in workers if running(pid)]
+        if left:
+            problems.append(f"evaluation workers left running after the studio stopped: {left}")
         if server.stderr is not None and "Traceback" in server.stderr.read():
             problems.append("a traceback on the studio's stderr")
     print(f"{options.minutes:g} min, {rounds} rounds: {counts['saves']} saves, "
