@@ -1,4 +1,5 @@
-"""What of the catalogue folder the studio reads: nothing a symbolic link leads out of it to.
+"""What of the catalogue folder the studio reads: its catalogue's folders, and nothing a
+symbolic link leads out of them to.
 
 Git stores links, so a pull request can bring one: `examples -> /` or
 `examples/x.yaml -> /etc/passwd` must not make the studio serve, plan or quote a file
@@ -16,6 +17,7 @@ from engine.tools.dependents import DEPENDENT_FOLDERS
 from engine.tools.dependents import SUFFIXES as DEPENDENT_SUFFIXES
 
 FOLDERS = ("services", "rules", "examples")  # what the studio shows and watches in the root
+READABLE = tuple(dict.fromkeys((*FOLDERS, *map(str, DEPENDENT_FOLDERS))))  # and all it reads
 
 
 def link_name(path: Path) -> str:
@@ -31,11 +33,14 @@ class CatalogueFolder:
         self.examples = root / "examples"
 
     def inside(self, path: Path) -> bool:
-        """Whether ``path``, its links followed, lies in the catalogue folder."""
+        """Whether ``path``, its links followed, lies in one of the catalogue's folders
+        (services/, rules/, examples/, tests/scenarios/): not elsewhere on the machine, nor
+        elsewhere in the catalogue's own folder (its .git/, a .env beside it)."""
         try:
-            return path.resolve().is_relative_to(self.root.resolve())
+            resolved, root = path.resolve(), self.root.resolve()
         except (OSError, RuntimeError):  # a loop of links
             return False
+        return any(resolved.is_relative_to(root / folder) for folder in READABLE)
 
     def example_names(self) -> list[str]:
         """The request files directly in examples/ (those the page offers)."""
@@ -65,7 +70,7 @@ class CatalogueFolder:
         tests/scenarios/ whose links lead out of the catalogue folder: errors for the
         catalogue's own (it is not loaded then), warnings for the others (left out)."""
         found: list[Diagnostic] = []
-        for name in (*FOLDERS[:2], *map(str, DEPENDENT_FOLDERS)):
+        for name in READABLE:
             folder = self.root / name
             if not folder.exists():
                 continue

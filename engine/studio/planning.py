@@ -41,7 +41,7 @@ class PlanJob:
     value: Any
     lang: str | None = None  # the language of the plan's texts; None: the catalogue's
     suffix: str = ".yaml"  # of a pasted text: .yaml or .json
-    root: Path | None = None  # of an example: the catalogue folder it must lie in
+    within: Path | None = None  # of an example: the folder it must lie in, links followed
 
 
 def plan_job(catalogue: Catalogue, job: PlanJob) -> PlanResult:
@@ -50,7 +50,7 @@ def plan_job(catalogue: Catalogue, job: PlanJob) -> PlanResult:
     def read() -> Request:
         if job.kind == "example":
             path = Path(job.value)
-            if job.root is not None and not path.resolve().is_relative_to(job.root.resolve()):
+            if job.within is not None and not path.resolve().is_relative_to(job.within):
                 shown = str(Path(display_path(path.parent)) / path.name)
                 raise InputError([Diagnostic(shown, 0, 0, "STU010",
                                              "is a symbolic link that leads out of the "

@@ -296,7 +296,7 @@ class Workspace(CatalogueFolder):
         if name not in self.example_names():
             return PlanResult("invalid", (Diagnostic(name, 0, 0, "IO001", "no such example",
                                                      "pick one of the examples listed"),))
-        return PlanJob("example", self.examples / name, lang, root=self.root)
+        return PlanJob("example", self.examples / name, lang, within=self.examples.resolve())
 
     def plan(self, job: PlanJob | PlanResult) -> PlanResult:
         if isinstance(job, PlanResult):

@@ -71,6 +71,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Te
     root = copy_catalogue(tmp_path_factory.mktemp("planted") / "catalogue")
     (root / "examples" / "link.yaml").symlink_to(PASSWD)
     (root / "examples" / "alias.yaml").symlink_to(root / "examples" / EXAMPLE)
+    (root / ".env").write_text(f"{SECRET}\n", encoding="utf-8")  # in the folder, not the catalogue
+    (root / "examples" / "env.yaml").symlink_to(root / ".env")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         patch.setenv("COLLAB_CACHE_DIR", "")
@@ -86,7 +88,8 @@ def test_item_01_a_link_out_of_the_catalogue_is_never_followed(
         planted: tuple[Path, TestClient]) -> None:
     _, studio = planted
     answers = []
-    for path in ("/api/examples/link.yaml", "/source/examples/link.yaml"):
+    for path in ("/api/examples/link.yaml", "/source/examples/link.yaml", "/api/examples/env.yaml",
+                 "/source/examples/env.yaml", "/source/rules/../.env", "/source/rules/%2E%2E/.env"):
         response = studio.get(path)
         assert response.status_code == 404, path
         answers.append(response.text)
@@ -98,7 +101,8 @@ def test_item_01_a_link_out_of_the_catalogue_is_never_followed(
     assert SECRET not in everything(answers) + json.dumps(plan)
     warned = [d for d in studio.get("/api/validate").json()["diagnostics"]
               if d["code"] == "STU010"]
-    assert [(d["file"], d["severity"]) for d in warned] == [("examples/link.yaml", "warning")]
+    assert [(d["file"], d["severity"]) for d in warned] == [("examples/env.yaml", "warning"),
+                                                            ("examples/link.yaml", "warning")]
     # a link that stays inside the catalogue is read as any file
     alias = studio.get("/api/examples/alias.yaml")
     assert alias.status_code == 200 and alias.json()["data"]["operation"] == "activate"
