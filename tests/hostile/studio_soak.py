@@ -78,6 +78,24 @@ def running(pid: int) -> bool:
         return False
 
 
+def killed(root: Path) -> list[str]:
+    """A studio killed with SIGKILL while its workers plan: none of them may stay."""
+    port = free_port()
+    server = subprocess.Popen([*COLLAB, "studio", "--no-browser", "--port", str(port),
+                               "--catalogue", str(root)], cwd=root, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(children(server.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    workers = children(server.pid)
+    server.kill()
+    server.wait()
+    time.sleep(2.0)
+    left = [pid for pid in workers if running(pid)]
+    return [f"SIGKILL of the studio left its workers running: {left}"] if left or not workers \
+        else []
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -169,6 +187,7 @@ def main() -> int:
         left = [pid for pid in workers if running(pid)]
         if left:
             problems.append(f"evaluation workers left running after the studio stopped: {left}")
+        problems += killed(root)
         if server.stderr is not None and "Traceback" in server.stderr.read():
             problems.append("a traceback on the studio's stderr")
     print(f"{options.minutes:g} min, {rounds} rounds: {counts['saves']} saves, "
