@@ -113,6 +113,9 @@ CODES: dict[str, CodeInfo] = {
     "CAT055": CodeInfo("A text is a plain string in a catalogue of several languages: every plan "
                        "shows it as written (warning).",
                        "rules/99-extra.yaml:4:5: [warning] text written once, not per language: plans in every language show it as written (CAT055)"),
+    "CAT070": CodeInfo("A text of a service or rule holds a Mermaid directive (`%%{`); the flowcharts "
+                       "draw it as text (warning).",
+                       "rules/30-preconditions.yaml:8:7: [warning] text holds a Mermaid directive '%%{': the flowcharts show it as text (CAT070)"),
     "CAT054": CodeInfo("The default language is not one of the declared languages.",
                        "rules/pipeline.yaml:8:19: [error] default language 'se' is not declared in `languages:` (CAT054)"),
     # requests
@@ -225,6 +228,8 @@ CODES: dict[str, CodeInfo] = {
                        "/etc: [error] not a git revision of the catalogue's repository (STU009)"),
     "STU010": CodeInfo("`collab studio`: a file or folder of the catalogue is a symbolic link leading out of the catalogue folder; the studio does not read it.",
                        "examples/link.yaml: [warning] is a symbolic link that leads out of the catalogue folder, so the studio does not read it (STU010)"),
+    "STU012": CodeInfo("`collab studio`: a save named a file the studio may not write (not a .yaml or .json file of the catalogue's folders, or a link leading out of them).",
+                       "../.bashrc: [error] not a file the studio may write (STU012)"),
     "STU011": CodeInfo("`collab studio`: no evaluation could start within the time limit, every worker being busy.",
                        "<request>: [error] the studio is busy: no evaluation could start within 10 s (STU011)"),
     "STU020": CodeInfo("The studio was asked to write a file that is not a .yaml file under the catalogue's services/ or rules/ (or leaves them through a link).",

@@ -15,7 +15,11 @@ from typing import Any
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.documents import Document, PathKey, load_document
 from engine.catalogue.language import LocalText
-from engine.catalogue.languages import language_problems, placeholder_problems
+from engine.catalogue.languages import (
+    directive_problems,
+    language_problems,
+    placeholder_problems,
+)
 from engine.catalogue.layout import catalogue_files
 from engine.catalogue.messages import (
     DOMAIN_FILE,
@@ -165,6 +169,9 @@ class _CatalogueChecker:
             return None, sorted(self.problems)
         for document, key, code, message, hint, severity in language_problems(
                 pipeline[0], [pipeline, domain, *services.values(), *rule_files]):
+            self.add(document, key, code, message, hint, severity)
+        for document, key, code, message, hint, severity in directive_problems(
+                [*services.values(), *rule_files]):
             self.add(document, key, code, message, hint, severity)
         for fact_id in domain_facts if not left_out else ():  # a broken file cites nothing
             if fact_id not in self.cited:

@@ -1,5 +1,6 @@
 """Checks that every text and glossary entry of a catalogue is written in every language its
-pipeline declares (CAT050-CAT052, CAT054, CAT055), each problem at the text's own line.
+pipeline declares (CAT050-CAT052, CAT054, CAT055), each problem at the text's own line; and
+that no text holds a Mermaid directive (CAT070).
 """
 
 from __future__ import annotations
@@ -53,6 +54,23 @@ def language_problems(pipeline: Pipeline, files: list[tuple[Any, Document]]) -> 
     for section, entry, word in pipeline.glossary.entries():
         yield from check(pipeline_document, ("glossary", section, entry), set(word.root),
                          f"glossary {section[:-1]} '{entry}'", "CAT051")
+
+
+MERMAID_DIRECTIVE = "%%{"
+
+
+def directive_problems(files: list[tuple[Any, Document]]) -> Iterator[Problem]:
+    """A warning (CAT070) for each text holding a Mermaid directive (`%%{init: ...}%%`): the
+    flowcharts draw it as text (engine/tools/flows.py), but in a Markdown viewer that draws
+    Mermaid less carefully it could restyle the chart and fetch a URL."""
+    for model, document in files:
+        for key, text in _local_texts(model):
+            for lang, words in text.each():
+                if MERMAID_DIRECTIVE in words:
+                    yield (document, key if lang is None else (*key, lang), "CAT070",
+                           f"text holds a Mermaid directive '{MERMAID_DIRECTIVE}': the "
+                           "flowcharts show it as text", "write it without `%%{`",
+                           Severity.WARNING)
 
 
 def placeholder_problems(text: LocalText, key: PathKey, known: Callable[[str], bool],

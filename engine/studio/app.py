@@ -43,8 +43,9 @@ from engine.request.lines import MAX_LINE_DEPTH, over_limits
 from engine.studio.editing import edit_routes
 from engine.studio.evaluator import Evaluator
 from engine.studio.form import form_fields, languages
-from engine.studio.guard import TOKEN_HEADER, Guard, GuardMiddleware
-from engine.studio.workspace import PlanJob, PlanResult, Workspace
+from engine.studio.guard import TOKEN_HEADER, Guard, GuardMiddleware, writer
+from engine.studio.planning import PlanJob, PlanResult
+from engine.studio.workspace import Workspace
 from engine.tools.docs import effects
 from engine.tools.flows import flowchart
 
@@ -161,6 +162,7 @@ def create_app(workspace: Workspace, guard: Guard | None = None,
         name = "impact_part.html" if "part" in request.query_params else "impact.html"
         return page(name, page_id="impact", impact=workspace.impact)
 
+    @writer(guard)
     async def api_revision(request: Request) -> Response:
         """Compare the working copy with another git revision from now on."""
         data = await _body(request)

@@ -8,12 +8,14 @@ server's threads make a fork unsafe (engine.processes).
 
 A worker gets the catalogue (pickled, about 150 KB) once per catalogue it plans with, and
 is replaced after MAX_CATALOGUES of them, so its memory stays bounded however often the
-catalogue is saved. A worker whose studio is gone reads the end of its pipe and exits.
+catalogue is saved. A worker dies with its studio (PR_SET_PDEATHSIG where there is one,
+else at the end of its pipe).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import queue
@@ -27,7 +29,7 @@ from typing import Any
 
 from engine.catalogue.catalogue import Catalogue
 from engine.errors import Diagnostic
-from engine.studio.workspace import PlanJob, PlanResult, plan_job
+from engine.studio.planning import PlanJob, PlanResult, plan_job
 
 WORKERS = 2  # evaluations at once
 TIMEOUT = 10.0  # seconds for one evaluation, waiting for a worker included
@@ -38,9 +40,21 @@ def _problem(code: str, message: str, hint: str) -> Diagnostic:
     return Diagnostic("<request>", 0, 0, code, message, hint)
 
 
-def _serve(connection: Connection) -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this process when ``parent`` dies (Linux: PR_SET_PDEATHSIG), so
+    that a worker busy with a job does not outlive a studio killed with SIGKILL; elsewhere
+    the worker ends when it next reads its pipe."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the call
+        os._exit(0)
+
+
+def _serve(connection: Connection, parent: int) -> None:
     """A worker: plan each job with the catalogue last sent, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal: the studio stops us
+    _die_with(parent)
     catalogue: Catalogue | None = None
     while True:
         try:
@@ -73,8 +87,8 @@ class _Worker:
 
     def __init__(self, context: Any) -> None:
         self.connection, child = context.Pipe()
-        self.process: BaseProcess = context.Process(target=_serve, args=(child,), daemon=True,
-                                                    name="collab-studio-plan")
+        self.process: BaseProcess = context.Process(target=_serve, args=(child, os.getpid()),
+                                                    daemon=True, name="collab-studio-plan")
         self.process.start()
         child.close()
         self.digest: str | None = None  # of the catalogue it holds

@@ -14,22 +14,25 @@ guards itself as Jupyter server does:
   needs no CORS preflight, so a foreign page could otherwise make the studio work (and,
   once the studio writes files, write them).
 
-A refused request gets 403 and one line saying why (STU006-STU008). `writer_refusal` is
-the check itself, for a route that wants to state it (a POST that saves a file).
+A refused request gets 403 and one line saying why (STU006-STU008). `writer` marks a
+route that changes state, which then checks its request itself as well (a POST that saves
+a file), whatever middleware the app has.
 Starlette's TrustedHostMiddleware is not used: it compares the name only, not the port,
 and answers 400.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from starlette.datastructures import Headers
-from starlette.responses import PlainTextResponse
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 TOKEN_HEADER = "X-Collab-Token"
@@ -87,6 +90,25 @@ class Guard:
             return _refused("STU008", "the request does not carry this studio's token: send it "
                             f"from the studio's page (reload it), or in the {TOKEN_HEADER} header")
         return None
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def writer(guard: Guard) -> Callable[[Endpoint], Endpoint]:
+    """Mark a route that changes state (a future POST /api/save): its request is checked
+    here too (Host, Origin, Sec-Fetch-Site, token), so the route stays guarded even in an
+    app mounted without GuardMiddleware."""
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def guarded(request: Request) -> Response:
+            refusal = guard.host_refusal(request.headers.get("host")) or \
+                guard.writer_refusal(request.headers)
+            if refusal is not None:
+                return PlainTextResponse(refusal + "\n", status_code=403)
+            return await endpoint(request)
+        return guarded
+    return decorate
 
 
 class GuardMiddleware:

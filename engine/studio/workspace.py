@@ -27,28 +27,22 @@ from engine.catalogue.types import Operation
 from engine.errors import (
     CollabError,
     Diagnostic,
-    EngineError,
-    InputError,
     Severity,
     display_path,
 )
 from engine.evaluation.compile import may_match
-from engine.evaluation.evaluate import compiled_catalogue
-from engine.evaluation.evaluate import plan as make_plan
 from engine.plan.model import Plan
-from engine.request.lines import LINES_SUFFIX, REQUEST_SUFFIXES, NamedRequest, read_requests
-from engine.request.model import Request
-from engine.request.parse import load_request, parse_request
+from engine.request.lines import NamedRequest, read_requests
+from engine.studio.folder import FOLDERS, CatalogueFolder
+from engine.studio.planning import PlanJob, PlanResult, plan_job
 from engine.tools.analyse import summarise
 from engine.tools.diff import DiffReport, catalogue_at_revision, compare
-from engine.tools.explain import Explanation, explain
 from engine.tools.flows import OperationFlow, operation_flows
 from engine.tools.generate import corpus
 from engine.tools.validate import validate_catalogue
 
 OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
 CHUNK = 400  # requests compared between two publications of the impact's progress
-FOLDERS = ("services", "rules", "examples")  # what the studio reads and watches in the root
 MAX_REVISION = 200  # characters of a revision name
 
 
@@ -80,74 +74,6 @@ class Impact:
         return self.report.compared if self.report else 0
 
 
-@dataclass(frozen=True)
-class PlanResult:
-    """What `collab plan` and `collab explain` give for one request, or its diagnostics."""
-
-    status: str  # allowed | rejected | invalid | timeout | error
-    diagnostics: tuple[Diagnostic, ...] = ()
-    plan: Plan | None = None
-    explanation: Explanation | None = None
-
-
-@dataclass(frozen=True)
-class PlanJob:
-    """One request to plan, as the page sent it. Picklable: it is planned in a worker
-    process with the catalogue (engine.studio.evaluator)."""
-
-    kind: str  # "example" (value: its path), "text" (the pasted text) or "data" (the form's)
-    value: Any
-    lang: str | None = None  # the language of the plan's texts; None: the catalogue's
-    suffix: str = ".yaml"  # of a pasted text: .yaml or .json
-    root: Path | None = None  # of an example: the catalogue folder it must lie in
-
-
-def plan_job(catalogue: Catalogue, job: PlanJob) -> PlanResult:
-    """The plan and explanation of ``job`` under ``catalogue``, as `collab plan` and
-    `collab explain` give them, or the diagnostics of the request."""
-    def read() -> Request:
-        if job.kind == "example":
-            path = Path(job.value)
-            if job.root is not None and not path.resolve().is_relative_to(job.root.resolve()):
-                raise InputError([Diagnostic(display_path(path), 0, 0, "STU010",
-                                             "is a symbolic link that leads out of the "
-                                             "catalogue folder, so the studio does not read it",
-                                             "copy the file into the catalogue")])
-            return load_request(path, catalogue)
-        if job.kind == "text":
-            return _pasted(catalogue, str(job.value), job.suffix)
-        return parse_request(job.value, catalogue, "<form>")
-
-    try:
-        request = read()
-        result = make_plan(catalogue, request, job.lang)
-        explanation = explain(compiled_catalogue(catalogue), request, lang=job.lang)
-    except RecursionError:
-        return PlanResult("invalid", (Diagnostic("<request>", 0, 0, "JSON001",
-                                                 "nested too deeply",
-                                                 "a request nests a few levels"),))
-    except CollabError as error:
-        status = "error" if isinstance(error, EngineError) else "invalid"
-        return PlanResult(status, tuple(error.diagnostics))
-    status = "rejected" if result.outcome == "rejected" else "allowed"
-    return PlanResult(status, (), result, explanation)
-
-
-def _pasted(catalogue: Catalogue, text: str, suffix: str) -> Request:
-    """A pasted request, read as the CLI reads a file (named <pasted> in diagnostics)."""
-    with tempfile.TemporaryDirectory(prefix="collab-studio-") as scratch:
-        path = Path(scratch) / f"pasted{suffix}"
-        path.write_text(text, encoding="utf-8")
-        try:
-            return load_request(path, catalogue)
-        except CollabError as error:
-            shown = display_path(path)
-            error.diagnostics = [dataclasses.replace(d, file="<pasted>")
-                                 if d.file in (shown, str(path)) else d
-                                 for d in error.diagnostics]
-            raise
-
-
 @dataclass
 class _State:
     version: int = 0
@@ -157,12 +83,11 @@ class _State:
     impact: Impact = field(default_factory=lambda: Impact("HEAD"))
 
 
-class Workspace:
+class Workspace(CatalogueFolder):
     """The catalogue folder in use and everything derived from it."""
 
     def __init__(self, root: Path, revision: str = "HEAD", watch: bool = True) -> None:
-        self.root = root
-        self.examples = root / "examples"
+        super().__init__(root)
         # `--old` as given when the studio started: the only folder the Impact page may load
         self.given_revision = revision
         self._given_folder = Path(revision).resolve() if Path(revision).is_dir() else None
@@ -199,49 +124,6 @@ class Workspace:
     @property
     def flows(self) -> dict[str, OperationFlow]:
         return self._state.flows
-
-    def inside(self, path: Path) -> bool:
-        """Whether ``path``, its links followed, lies in the catalogue folder: a link in the
-        catalogue (which git stores, so a pull request can bring one) never leads the studio
-        to a file elsewhere (`examples -> /`, `examples/x.yaml -> /etc/passwd`)."""
-        try:
-            return path.resolve().is_relative_to(self.root.resolve())
-        except (OSError, RuntimeError):  # a loop of links
-            return False
-
-    def example_names(self) -> list[str]:
-        """The request files directly in examples/ (those the page offers)."""
-        if not self.examples.is_dir() or not self.inside(self.examples):
-            return []
-        return sorted(p.name for p in self.examples.iterdir()
-                      if p.suffix in REQUEST_SUFFIXES and p.is_file() and self.inside(p))
-
-    def example_files(self) -> list[Path]:
-        """The request files in examples/ and below, as `collab diff examples` reads them,
-        without those whose links lead out of the catalogue."""
-        if not self.examples.is_dir() or not self.inside(self.examples):
-            return []
-        return sorted(p for p in self.examples.rglob("*") if p.is_file()
-                      and p.suffix in (*REQUEST_SUFFIXES, LINES_SUFFIX) and self.inside(p))
-
-    def links_out(self) -> list[Diagnostic]:
-        """A diagnostic (STU010) for each file or folder of services/, rules/ and examples/
-        whose links lead out of the catalogue folder: errors for the catalogue's own (it is not
-        loaded then), warnings for the examples (left out)."""
-        found: list[Diagnostic] = []
-        for name in FOLDERS:
-            folder = self.root / name
-            if not folder.exists():
-                continue
-            paths = [folder] if not self.inside(folder) else sorted(folder.rglob("*"))
-            severity = Severity.WARNING if name == "examples" else Severity.ERROR
-            found += [Diagnostic(display_path(path), 0, 0, "STU010",
-                                 "is a symbolic link that leads out of the catalogue folder, "
-                                 "so the studio does not read it",
-                                 "copy the file into the catalogue, or start the studio over "
-                                 "the folder that holds it", severity)
-                      for path in paths if not self.inside(path)]
-        return found
 
     # -- running -------------------------------------------------------------------------
 
@@ -348,7 +230,8 @@ class Workspace:
             self._publish(catalogue=None, validation=Validation(tuple(links), True),
                           impact=Impact(self.impact.revision, problems=tuple(links), done=True))
             return
-        catalogue, problems = validate_catalogue(self.root, analysis=False)
+        dependents = self.dependents()
+        catalogue, problems = validate_catalogue(self.root, analysis=False, requests=dependents)
         problems = [*problems, *links]
         errors = tuple(p for p in problems if p.severity == Severity.ERROR)
         usable = catalogue if catalogue is not None and not errors else None
@@ -361,7 +244,8 @@ class Workspace:
         impact.concerned()  # first what the change concerns: a saved file shows in a moment
         if self._stale(generation):
             return
-        _, analysed = validate_catalogue(self.root, analysis=True, cache=True)
+        _, analysed = validate_catalogue(self.root, analysis=True, cache=True,
+                                         requests=dependents)
         if self._stale(generation):
             return
         self._publish(validation=Validation((*analysed, *links), True))
@@ -412,7 +296,7 @@ class Workspace:
         if name not in self.example_names():
             return PlanResult("invalid", (Diagnostic(name, 0, 0, "IO001", "no such example",
                                                      "pick one of the examples listed"),))
-        return PlanJob("example", self.examples / name, lang, root=self.root)
+        return PlanJob("example", self.examples / name, lang, within=self.examples.resolve())
 
     def plan(self, job: PlanJob | PlanResult) -> PlanResult:
         if isinstance(job, PlanResult):

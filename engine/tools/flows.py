@@ -77,8 +77,11 @@ def _lead(catalogue: Catalogue, rules: tuple[str, ...]) -> str:
 
 
 def _label(text: str) -> str:
-    """Text safe inside a quoted Mermaid label (no markup of the catalogue's own)."""
-    for plain, entity in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "")):
+    """Text safe inside a quoted Mermaid label: no markup of the catalogue's own, and no
+    Mermaid directive (`%%{init: ...}%%` anywhere in the source restyles the chart, and its
+    CSS can fetch a URL), so `%`, `{` and `}` are written as entity codes too."""
+    for plain, entity in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", ""),
+                          ("%", "#37;"), ("{", "#123;"), ("}", "#125;")):
         text = text.replace(plain, entity)
     return text
 

@@ -173,6 +173,7 @@ SCHEMA_BLIND = {
     "cat031-phase-twice": "an id unique within a list of mappings",
     "cat040-uncited-domain-fact": "a fact cited by no file",
     "cat060-rule-beyond-engine-limits": "a limit of durable-rules' compiled rule (and/or markers)",
+    "cat070-mermaid-directive-in-text": "a warning: `%%{` is valid text",
     "yaml005-merge-key": "YAML merges the keys before a schema sees them",
     "yaml006-octal-number": "YAML reads 012 as a number (10 in YAML 1.1, 12 in 1.2) that fits",
 }

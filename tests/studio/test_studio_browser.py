@@ -194,6 +194,9 @@ def test_the_catalogue_page_draws_the_flowcharts(studio: tuple[Path, str], brows
     wait_for(browser, "#flow-change_variant + pre.mermaid svg")  # drawn by the shipped Mermaid
     charts = browser.find_elements(By.CSS_SELECTOR, "pre.mermaid svg")
     assert len(charts) == 7
+    links = browser.find_elements(By.CSS_SELECTOR, "pre.mermaid svg a")  # strict keeps href links
+    assert any((a.get_attribute("href") or "").endswith("#rule-getting-started-documents")
+               or "#rule-" in (a.get_attribute("xlink:href") or "") for a in links)
     browser.execute_script("document.getElementById('flow-change_variant').scrollIntoView()")
     time.sleep(0.3)
     shot(browser, shots, "flowchart", top=False)
@@ -215,6 +218,12 @@ def test_validation_and_impact_follow_a_saved_change(studio: tuple[Path, str], b
 
     browser.get(url + "/impact")
     wait_for(browser, "#impact-summary", "0 of ")
+    revision = browser.find_element(By.CSS_SELECTOR, "#revision input[name=rev]")
+    revision.clear()
+    revision.send_keys("/etc")  # a folder: refused (a POST, with the page's token)
+    browser.find_element(By.CSS_SELECTOR, "#revision button").click()
+    wait_for(browser, "#revision-problem", "STU009")
+    browser.get(url + "/impact")
     scanner = root / "services" / "scanner.yaml"
     saved = time.monotonic()
     scanner.write_text(scanner.read_text(encoding="utf-8").replace("paying: true",
