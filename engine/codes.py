@@ -228,8 +228,6 @@ CODES: dict[str, CodeInfo] = {
                        "/etc: [error] not a git revision of the catalogue's repository (STU009)"),
     "STU010": CodeInfo("`collab studio`: a file or folder of the catalogue is a symbolic link leading out of the catalogue folder; the studio does not read it.",
                        "examples/link.yaml: [warning] is a symbolic link that leads out of the catalogue folder, so the studio does not read it (STU010)"),
-    "STU012": CodeInfo("`collab studio`: a save named a file the studio may not write (not a .yaml or .json file of the catalogue's folders, or a link leading out of them).",
-                       "../.bashrc: [error] not a file the studio may write (STU012)"),
     "STU011": CodeInfo("`collab studio`: no evaluation could start within the time limit, every worker being busy.",
                        "<request>: [error] the studio is busy: no evaluation could start within 10 s (STU011)"),
     "STU020": CodeInfo("The studio was asked to write a file that is not a .yaml file under the catalogue's services/ or rules/ (or leaves them through a link).",
