@@ -23,12 +23,14 @@ the names re-exported here, are imported on first use, so a plan starts fast and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from pathlib import Path
+    from typing import Any
 
     from engine.catalogue.catalogue import Catalogue
     from engine.catalogue.checks import check_catalogue
