@@ -78,8 +78,8 @@ FULL = Sizes(corpus_step=1, rounds=3, cold_runs=11, scales=(1, 10, 100), scale_r
              batch_requests=100_000, batch_repeats=3, memory_marks=(1_000, 10_000, 100_000))
 # under 5 minutes on the 2-core machine: the in-process figures as in FULL, smaller batch and
 # catalogue scaling (100x does not finish: benchmarks/README.md)
-QUICK = Sizes(corpus_step=1, rounds=3, cold_runs=11, scales=(1, 3, 10), scale_repeats=1,
-              batch_requests=20_000, batch_repeats=3, memory_marks=(1_000, 10_000, 100_000))
+QUICK = Sizes(corpus_step=1, rounds=3, cold_runs=7, scales=(1, 3, 10), scale_repeats=1,
+              batch_requests=10_000, batch_repeats=3, memory_marks=(1_000, 10_000, 100_000))
 SMOKE = Sizes(corpus_step=25, rounds=1, cold_runs=2, scales=(1, 2, 4), scale_repeats=1,
               batch_requests=500, batch_repeats=1, memory_marks=(300, 1_000, 3_000))
 
