@@ -68,11 +68,11 @@ class Evaluation:
     decisions: tuple[Decision, ...]
     stages: tuple[StageTrace, ...]
 
-    @property
+    @cached_property
     def matched(self) -> list[PlacedRule]:
         return [placed for stage in self.stages for placed in stage.matched]
 
-    @property
+    @cached_property
     def outcome(self) -> Outcome:
         matched = self.matched
         outcomes: set[Outcome] = {p.rule.then.outcome for p in matched if p.rule.then.outcome}
