@@ -120,6 +120,7 @@ __all__ = [
     "plan",
     "run_tests",
     "schemas",
+    "sync",
     "validate",
     "validate_catalogue",
     "version",
@@ -231,22 +232,22 @@ def docs(catalogue: Catalogue, folder: Path, check: bool = False,
          lang: str | None = None) -> SyncReport:
     """`collab docs`: write the catalogue's Markdown pages into ``folder`` (or check them),
     its texts in ``lang`` (default: the catalogue's default language)."""
-    from engine.files import sync_files
-    from engine.tools.docs import render
+    from engine.render.generated import write_docs
 
-    return sync_files(render(catalogue, lang), folder, check, "collab docs")
-
-
-def schemas(folder: Path, check: bool = False, catalogue_dir: Path | None = None) -> SyncReport:
-    """`collab schema`: write the JSON Schemas, with the words of the catalogue at
-    ``catalogue_dir`` (default: the shipped one), into ``folder`` (or check them)."""
-    from engine.catalogue.locate import load_catalogue
-    from engine.files import sync_files
-    from engine.render.plan import to_json
-    from engine.tools.schema import generate as generated
-
-    schemas = generated(load_catalogue(catalogue_dir))
-    return sync_files({name: to_json(s) for name, s in schemas.items()}, folder, check,
-                      "collab schema")
+    return write_docs(catalogue, folder, check, lang)
 
 
+def schemas(catalogue: Catalogue, folder: Path, check: bool = False) -> SyncReport:
+    """`collab schema`: write the JSON Schemas, with the words of ``catalogue``, into
+    ``folder`` (or check them)."""
+    from engine.render.generated import write_schemas
+
+    return write_schemas(catalogue, folder, check)
+
+
+def sync(catalogue: Catalogue, check: bool = False) -> SyncReport:
+    """`collab sync`: bring every generated file of the catalogue up to date in its own folder
+    (docs/catalogue/ and schemas/); only files whose text changes are written."""
+    from engine.render.generated import sync as synced
+
+    return synced(catalogue, check)
