@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 import engine
+from engine.about import version_line
 from engine.catalogue.locate import Location, locate_catalogue
 from engine.errors import EXIT_CODE, Verdict
 from engine.files import guarded_stdout, open_output
@@ -54,7 +55,7 @@ class Collab(click.Group):
 
 def _version(context: click.Context, param: click.Parameter, value: bool) -> None:
     if value and not context.resilient_parsing:
-        click.echo(f"collab, version {engine.version()}; rules engine {engine.evaluator()}")
+        click.echo(version_line())
         context.exit()
 
 

@@ -16,42 +16,81 @@ re-exports, and nothing inside the package imports it. The pipeline lives in sub
 each importing only those before it: catalogue (read and check catalogue files) -> request
 (parse requests, derive facts) -> plan (the result's shape) -> evaluation (operators,
 compile, durable-rules, evaluate) -> tools (validate, analyse, explain, diff, batch, ...) ->
-render (reporters); studio, a web front end like the CLI, stands on all of them. The tools are
-imported on first use, so a plan starts fast.
+render (reporters); studio, a web front end like the CLI, stands on all of them. The tools, and
+the names re-exported here, are imported on first use, so a plan starts fast and `collab
+--version` (engine.about) imports nothing of the engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+from importlib import import_module
 
-from engine.catalogue.catalogue import Catalogue
-from engine.catalogue.checks import check_catalogue
-from engine.catalogue.locate import default_catalogue_dir, load_catalogue, locate_catalogue
-from engine.errors import (
-    CatalogueError,
-    CollabError,
-    Diagnostic,
-    EngineError,
-    InputError,
-    RequestError,
-    Verdict,
-)
-from engine.evaluation.evaluate import compiled_catalogue, plan
-from engine.plan.model import Plan
-from engine.request.model import Request
-from engine.request.parse import load_request as _load_request
-from engine.request.parse import parse_request
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+    from typing import Any
+
+    from engine.catalogue.catalogue import Catalogue
+    from engine.catalogue.checks import check_catalogue
+    from engine.catalogue.locate import default_catalogue_dir, load_catalogue, locate_catalogue
+    from engine.errors import (
+        CatalogueError,
+        CollabError,
+        Diagnostic,
+        EngineError,
+        InputError,
+        RequestError,
+        Verdict,
+    )
+    from engine.evaluation.evaluate import compiled_catalogue, plan
     from engine.files import SyncReport, Writer
+    from engine.plan.model import Plan
+    from engine.request.model import Request
+    from engine.request.parse import parse_request
     from engine.tools.batch import Summary
     from engine.tools.cases import TestReport
     from engine.tools.diff import DiffReport
     from engine.tools.explain import Explanation
     from engine.tools.mutate import MutationReport
     from engine.tools.validate import ValidationReport
+
+#: the re-exported names, each imported from its module on first use (PEP 562), so that
+#: importing a part of the package (engine.about for `collab --version`, engine.errors) does
+#: not import all of it
+_LAZY = {
+    "Catalogue": "engine.catalogue.catalogue",
+    "check_catalogue": "engine.catalogue.checks",
+    "default_catalogue_dir": "engine.catalogue.locate",
+    "load_catalogue": "engine.catalogue.locate",
+    "locate_catalogue": "engine.catalogue.locate",
+    **dict.fromkeys(("CatalogueError", "CollabError", "Diagnostic", "EngineError", "InputError",
+                     "RequestError", "Verdict"), "engine.errors"),
+    "compiled_catalogue": "engine.evaluation.evaluate",
+    "plan": "engine.evaluation.evaluate",
+    "Plan": "engine.plan.model",
+    "Request": "engine.request.model",
+    "parse_request": "engine.request.parse",
+}
+
+
+# The subpackage engine.plan and the function plan share a name. The import system sets the
+# package's attribute to a subpackage when it first loads it, which would hide the function
+# after the first plan; so the subpackage (a docstring) is loaded now, and its attribute dropped
+# for __getattr__ to put the function in its place.
+import_module("engine.plan")
+del globals()["plan"]
+
+if not TYPE_CHECKING:  # mypy reads the imports above, and so still flags a misspelt name
+
+    def __getattr__(name: str) -> Any:
+        if name not in _LAZY:
+            raise AttributeError(f"module 'engine' has no attribute {name!r}")
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # once: the next look-up is a plain attribute
+        return value
+
 
 __all__ = [
     "Catalogue",
@@ -90,21 +129,25 @@ __all__ = [
 
 def version() -> str:
     """This package's version."""
-    from importlib import metadata
+    from engine.about import installed_version
 
-    return metadata.version("collab-engine")
+    return installed_version("collab-engine") or "unknown"
 
 
 def evaluator() -> str:
     """The rules engine and its version, or why it cannot be loaded (`collab --version`)."""
-    from engine.evaluation.host import evaluator as described
+    from engine.about import evaluator as described
 
     return described()
 
 
 def load_request(path: str | Path, catalogue: Catalogue) -> Request:
     """Load and check a request file (YAML or JSON) against ``catalogue``."""
-    return _load_request(Path(path), catalogue)
+    from pathlib import Path
+
+    from engine.request.parse import load_request as loaded
+
+    return loaded(Path(path), catalogue)
 
 
 def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
@@ -122,6 +165,7 @@ def validate(root: Path | None = None, analysis: bool = True, cache: bool = True
     """`collab validate`: every problem of the catalogue folder ``root`` and of the
     ``requests`` depending on it (default: its examples/ and tests/scenarios/), and the
     verdict; ``say`` hears why the analysis cache is not used, if it is not."""
+    from engine.catalogue.locate import default_catalogue_dir
     from engine.tools.validate import validate as report
 
     return report(root or default_catalogue_dir(), analysis, cache, strict, say, requests, name)
@@ -131,6 +175,7 @@ def explain(catalogue: Catalogue, request: Request, show_all: bool = False,
             lang: str | None = None) -> Explanation:
     """`collab explain`: every rule considered for ``request``, matched or not, and why; the
     plan in ``lang`` (default: the catalogue's default language)."""
+    from engine.evaluation.evaluate import compiled_catalogue
     from engine.tools.explain import explain as explanation
 
     return explanation(compiled_catalogue(catalogue), request, show_all, lang)
@@ -140,6 +185,7 @@ def diff(old: str, new_root: Path | None = None, paths: tuple[Path, ...] = (),
          generated: bool = False) -> DiffReport:
     """`collab diff`: the requests whose plan changes from catalogue ``old`` (a folder or a git
     revision) to the one at ``new_root`` (default: the shipped one)."""
+    from engine.catalogue.locate import default_catalogue_dir
     from engine.tools.diff import diff as report
 
     return report(old, new_root or default_catalogue_dir(), paths, generated,
@@ -149,6 +195,8 @@ def diff(old: str, new_root: Path | None = None, paths: tuple[Path, ...] = (),
 def run_tests(catalogue: Catalogue, paths: tuple[Path, ...] = (), show_coverage: bool = False,
          fail_under: float | None = None) -> TestReport:
     """`collab test`: run the test cases in ``paths`` (default: tests/scenarios)."""
+    from pathlib import Path
+
     from engine.tools.cases import test_catalogue
 
     return test_catalogue(catalogue, paths or (Path("tests/scenarios"),), show_coverage, fail_under)
@@ -158,6 +206,8 @@ def mutation_test(catalogue: Catalogue, paths: tuple[Path, ...] = (),
                   fail_under: float | None = None) -> MutationReport:
     """`collab test --mutate`: once every case in ``paths`` (default: tests/scenarios) passes,
     every mutant of the catalogue's rules run against them."""
+    from pathlib import Path
+
     from engine.tools.mutate import mutation_test as report
 
     return report(catalogue, paths or (Path("tests/scenarios"),), fail_under)

@@ -35,6 +35,7 @@ def test_a_finished_write_replaces_the_file_and_keeps_its_permissions(tmp_path: 
     assert target.stat().st_mode & 0o777 == 0o640
 
 
+@pytest.mark.slow  # 20,000 requests generated, then a batch stopped after 3 s (.ci/run runs it)
 def test_ctrl_c_during_batch_leaves_the_old_output(tmp_path: Path) -> None:
     requests, plans = tmp_path / "requests.jsonl", tmp_path / "plans.jsonl"
     collab = [sys.executable, "-c", "import cli; cli.main()"]

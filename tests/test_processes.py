@@ -34,6 +34,7 @@ def test_no_fork_beside_another_thread() -> None:
         assert not can_fork()
 
 
+@pytest.mark.slow  # two whole analyses, 3 s (.ci/run runs it)
 def test_the_analysis_beside_another_thread_runs_here_with_the_same_findings(
         catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_processes(*args: Any, **kwargs: Any) -> Any:

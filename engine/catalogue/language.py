@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, RootModel, StringConstraints
@@ -104,14 +105,27 @@ class Glossary(Model):
         return text.format(**fields) if fields else text
 
 
+@lru_cache(maxsize=4096)
+def _template(text: str) -> tuple[tuple[str, str], ...]:
+    """``text`` cut once into (literal, placeholder name) pairs, the last name empty."""
+    parts, start = [], 0
+    for match in PLACEHOLDER.finditer(text):
+        parts.append((text[start:match.start()], match.group(1)))
+        start = match.end()
+    parts.append((text[start:], ""))
+    return tuple(parts)
+
+
 def fill(text: str, facts: dict[str, Any], glossary: Glossary, lang: str) -> str:
     """``text`` with its `{fact}` and `{screen.<id>}` placeholders replaced, in ``lang``."""
+    parts = _template(text)
+    if len(parts) == 1:
+        return text
 
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
+    def value(name: str) -> str:
         if name.startswith(SCREEN_PREFIX):
             screen = glossary.screens.get(name[len(SCREEN_PREFIX):])
-            return screen.in_(lang) if screen is not None else match.group(0)
+            return screen.in_(lang) if screen is not None else "{" + name + "}"
         found = facts.get(name)
         if isinstance(found, LocalText):
             found = found.in_(lang)
@@ -122,4 +136,4 @@ def fill(text: str, facts: dict[str, Any], glossary: Glossary, lang: str) -> str
         word = glossary.values.get(str(found))
         return word.in_(lang) if word is not None else str(found)
 
-    return PLACEHOLDER.sub(value, text)
+    return "".join(literal + value(name) if name else literal for literal, name in parts)

@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.language import LocalText, fill
-from engine.catalogue.rule import FromFact
+from engine.catalogue.rule import FromFact, Step
 from engine.catalogue.types import OUTCOME_PRECEDENCE, Outcome, Scalar
 from engine.errors import DecisionConflictError, Diagnostic, InputError
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
@@ -68,11 +68,11 @@ class Evaluation:
     decisions: tuple[Decision, ...]
     stages: tuple[StageTrace, ...]
 
-    @property
+    @cached_property
     def matched(self) -> list[PlacedRule]:
         return [placed for stage in self.stages for placed in stage.matched]
 
-    @property
+    @cached_property
     def outcome(self) -> Outcome:
         matched = self.matched
         outcomes: set[Outcome] = {p.rule.then.outcome for p in matched if p.rule.then.outcome}
@@ -146,18 +146,13 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
         return fill(text.in_(lang), facts, glossary, lang)
 
     matched = evaluation.matched
-    phases = [p.id for p in catalogue.pipeline.phases]
-    raw_steps = sorted(
-        ((phases.index(step.phase), placed.order, index, placed, step)
-         for placed in matched for index, step in enumerate(placed.rule.then.steps)),
-        key=lambda item: item[:3],
-    )
     rejections = [
         PlanRejection(code=p.rule.then.reject.code, message=_fill(p.rule.then.reject.message, facts),
                       hint=_fill(p.rule.then.reject.hint, facts), rule=p.rule.id, source=p.rule.source)
         for p in matched if p.rule.then.reject is not None
     ]
-    # A rejected plan shows its reasons only: steps, warnings and defaults assume it goes ahead.
+    # A rejected plan shows its reasons only: steps, warnings and defaults assume it goes ahead
+    # (so the steps are neither ordered nor filled for one).
     warnings = [] if rejections else [
         PlanWarning(code=w.code, message=_fill(w.message, facts), rule=p.rule.id,
                     source=p.rule.source)
@@ -166,7 +161,7 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
     steps = [] if rejections else [
         PlanStep(number=number, phase=step.phase, actor=step.actor, text=_fill(step.text, facts),
                  rule=placed.rule.id, source=placed.rule.source)
-        for number, (_, _, _, placed, step) in enumerate(raw_steps, start=1)
+        for number, (_, _, _, placed, step) in enumerate(_ordered_steps(catalogue, matched), start=1)
     ]
     service = catalogue.services[request.service]
     variant_id = facts.get("variant.id")
@@ -187,6 +182,21 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
     )
     result.labels.update(_labels(catalogue, lang))
     return result
+
+
+def _ordered_steps(catalogue: Catalogue, matched: list[PlacedRule]
+                   ) -> list[tuple[int, int, int, PlacedRule, Step]]:
+    """The matched rules' steps in plan order: by phase, then the rule's place, then the step's."""
+    phase_order = _phase_order(catalogue)
+    return sorted(((phase_order[step.phase], placed.order, index, placed, step)
+                   for placed in matched for index, step in enumerate(placed.rule.then.steps)),
+                  key=lambda item: item[:3])
+
+
+@lru_cache(maxsize=16)
+def _phase_order(catalogue: Catalogue) -> dict[str, int]:
+    """Each phase's place in the pipeline, once per catalogue."""
+    return {phase.id: number for number, phase in enumerate(catalogue.pipeline.phases)}
 
 
 @lru_cache(maxsize=16)

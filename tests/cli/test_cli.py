@@ -152,6 +152,7 @@ def test_plan_json_is_byte_identical_run_after_run(example: Path) -> None:
     assert first.stdout_bytes == second.stdout_bytes
 
 
+@pytest.mark.slow  # determinism across processes, as tests/properties (.ci/run runs it)
 def test_plan_json_is_byte_identical_across_processes() -> None:
     """Another process, with another string hash seed, prints the same bytes."""
     script = ("import sys; from click.testing import CliRunner; import cli\n"

@@ -107,6 +107,7 @@ def test_300_rules_in_one_partition_plan(tmp_path: Path) -> None:
     assert validated.returncode == 0, validated.stdout + validated.stderr
 
 
+@pytest.mark.slow  # plans 1,400 requests of a 10x catalogue, 8 s (.ci/run runs it)
 def test_the_10x_synthetic_catalogue_plans_its_space(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:

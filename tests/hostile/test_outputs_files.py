@@ -68,6 +68,7 @@ def test_item_2_devices_dash_and_links_are_never_replaced_by_a_file(tmp_path: Pa
 # --------------------------------------------------------------------------- item 3
 
 
+@pytest.mark.slow  # a soak: SIGTERM and SIGKILL into two running commands (.ci/run runs it)
 def test_item_3_sigterm_or_sigkill_leave_no_temporary_file(requests_file: Path,
                                                            tmp_path: Path) -> None:
     plans = tmp_path / "plans.jsonl"

@@ -173,6 +173,7 @@ def test_item_9_the_limits_hold_at_their_edges(value: Any, over: bool) -> None:
     assert (parse_line("x.jsonl", 1, raw).problems != ()) is over
 
 
+@pytest.mark.slow  # a property test, 300 examples (.ci/run runs it)
 @settings(max_examples=300, deadline=None)
 @given(st.recursive(st.none() | st.integers() | st.text(alphabet=",[]{}a\"", max_size=5),
                     lambda inner: st.lists(inner, max_size=30) | st.dictionaries(

@@ -67,6 +67,7 @@ def children(pid: int) -> list[int]:
 # --------------------------------------------------------------------------- item 4
 
 
+@pytest.mark.slow  # a soak: 10 stops of a 2-worker batch, 20 s (.ci/run runs it)
 @pytest.mark.parametrize(("stop", "code", "word"), [(signal.SIGINT, 130, "interrupted"),
                                                    (signal.SIGTERM, 143, "terminated")])
 def test_item_4_ctrl_c_and_sigterm_stop_every_worker_every_time(

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from collab_strategies import catalogue_edits, valid_requests, write_catalogue
 from collab_support import ROOT, count, examples
 from hypothesis import given
@@ -18,6 +19,8 @@ from test_requests import check_plan
 
 from engine import CatalogueError, CollabError, EngineError, RequestError, load_catalogue, plan
 from engine.tools.generate import corpus
+
+pytestmark = pytest.mark.slow  # property tests: .ci/run runs them (pytest -m slow)
 
 SAMPLE = 100  # corpus requests planned per generated catalogue (every n-th)
 

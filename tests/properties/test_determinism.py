@@ -32,6 +32,8 @@ from engine.evaluation.evaluate import python_matcher, trace
 from engine.evaluation.host import rules_host
 from engine.render.plan import plan_json
 
+pytestmark = pytest.mark.slow  # property tests: .ci/run runs them (pytest -m slow)
+
 CATALOGUE = shipped()
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 SLICE_STEP = 19  # every 19th corpus request: 322 of 6,117, every operation and service

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from collab_support import ROOT, count
 
+pytestmark = pytest.mark.slow  # property tests: .ci/run runs them (pytest -m slow)
+
 FUZZ = ROOT / "fuzz"
 SEEDS = sorted(p for p in (FUZZ / "corpus").iterdir() if p.is_file())
 FUZZ_SECONDS = 12  # the run under CI; `python fuzz/run.py --seconds N` fuzzes longer

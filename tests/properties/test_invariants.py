@@ -15,6 +15,8 @@ from hypothesis import given
 
 from engine import Catalogue, Plan, plan
 
+pytestmark = pytest.mark.slow  # property tests: .ci/run runs them (pytest -m slow)
+
 CATALOGUE = shipped()
 INVARIANTS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "invariants.yaml").read_text(encoding="utf-8"))["invariants"]

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from engine import Catalogue, Plan, RequestError, parse_request, plan
 from engine.render.plan import plan_json
 
+pytestmark = pytest.mark.slow  # property tests: .ci/run runs them (pytest -m slow)
+
 OUTCOMES = ("ready", "awaits_customer", "needs_support", "rejected")
 CODE = re.compile(r"^[A-Z][A-Z0-9_]*[0-9]{3}$")
 PLACEHOLDER = re.compile(r"\{[a-z_]+(\.[a-z_]+)*\}")

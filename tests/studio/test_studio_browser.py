@@ -46,10 +46,13 @@ SHOTS = os.environ.get("COLLAB_SCREENSHOTS")  # read before the tests change fol
 SHOTS_AT = Path(SHOTS).resolve() if SHOTS else None
 WAIT = 60  # seconds at most for anything to show (a loaded CI machine); the studio aims at 2
 
-pytestmark = pytest.mark.skipif(
-    BROWSER is None or DRIVER is None,
-    reason="no Chromium and chromedriver on this machine (apt-get install chromium "
-           "chromium-driver; .ci/run installs them)")
+pytestmark = [
+    pytest.mark.browser,  # .ci/run runs them (pytest -m browser)
+    pytest.mark.skipif(
+        BROWSER is None or DRIVER is None,
+        reason="no Chromium and chromedriver on this machine (apt-get install chromium "
+               "chromium-driver; .ci/run installs them)"),
+]
 
 
 def free_port() -> int:

@@ -128,7 +128,12 @@ POISON: dict[str, Callable[[Path], None]] = {
 }
 
 
-@pytest.mark.parametrize("poison", POISON, ids=list(POISON))
+# Each poison is an analysis run (1-2 s): two run by default, the rest with the slow tests.
+FAST_POISON = ("truncated", "fifo")
+
+
+@pytest.mark.parametrize("poison", [pytest.param(name, marks=() if name in FAST_POISON else pytest.mark.slow)
+                                    for name in POISON], ids=list(POISON))
 def test_a_poisoned_entry_is_a_miss_and_is_replaced(poison: str, folder: Path,
                                                     contradictory: Path) -> None:
     entry = entry_path(folder, contradictory)

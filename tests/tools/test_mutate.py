@@ -21,6 +21,10 @@ from engine.tools.cases import case_files, mismatches
 from engine.tools.mutants import mutant_catalogue, mutants
 from engine.tools.mutate import MutationError, MutationReport, load_cases, mutate
 
+# mutation runs (every mutant of the rules against the cases), 17 s in all; .ci/run also runs
+# `collab test --mutate --fail-under 100`
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "tests" / "scenarios"
 
