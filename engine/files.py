@@ -7,15 +7,19 @@ most the limit.
 Writing: a regular file is replaced whole or not at all (a temporary file in the same folder,
 fsynced, then renamed over it); a device, a pipe, `-` or `/dev/stdout` is written in place,
 never replaced; a symbolic link keeps pointing where it did and its target is replaced.
-Temporary files are named ``.NAME.collab-PID-XXXX.tmp``: one left by a killed run (SIGKILL,
-power loss) is removed by the next write into the same folder. Every OS error is an
-OutputError (IO006) naming the path.
+Temporary files are named ``.NAME.collab-PID-XXXX.tmp`` and locked (``fcntl.flock``,
+exclusive) for as long as they are written: one left by a killed run (SIGKILL, power loss)
+holds no lock, and the next write into the same folder removes it. The lock, not the PID,
+tells: a PID means nothing in another PID namespace (a container) or on another machine
+sharing the folder (issue 22, item 10). Every OS error is an OutputError (IO006) naming the
+path.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import io
 import os
 import re
@@ -254,14 +258,33 @@ def open_output(path: Path | None) -> Iterator[Output]:
         yield out
 
 
-def _alive(pid: int) -> bool:
+def _lock(descriptor: int) -> bool:
+    """Take the exclusive lock of an open file without waiting: False if another holds it."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return False
-    except OSError:
-        return True  # another user's process
     return True
+
+
+def _remove_if_stale(entry: Path) -> bool:
+    """Remove a temporary file no run holds the lock of: a run killed before it could."""
+    try:
+        descriptor = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False  # gone, a link, or not ours to read: left alone
+    try:
+        opened = os.fstat(descriptor)
+        if not stat.S_ISREG(opened.st_mode) or not _lock(descriptor):
+            return False  # a live run's (or not a file at all)
+        if entry.lstat().st_ino != opened.st_ino:
+            return False  # replaced meanwhile by another run's new file
+        entry.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
@@ -272,12 +295,26 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        found = _TEMPORARY.match(entry.name)
-        if found and int(found[1]) != os.getpid() and not _alive(int(found[1])):
-            with contextlib.suppress(OSError):
-                entry.unlink()
-                removed.append(entry)
+        if _TEMPORARY.match(entry.name) and _remove_if_stale(entry):
+            removed.append(entry)
     return removed
+
+
+def _locked_temporary(target: Path) -> tuple[int, int, str]:
+    """A new temporary file beside ``target``, locked: (descriptor, a duplicate of it that
+    keeps the lock until it is closed, name). Another run's sweep may remove the file between
+    its creation and the lock: then it is made anew."""
+    for _ in range(10):
+        descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.collab-{os.getpid()}-",
+                                            suffix=".tmp", dir=target.parent)
+        try:
+            if _lock(descriptor) and Path(name).stat().st_ino == os.fstat(descriptor).st_ino:
+                return descriptor, os.dup(descriptor), name
+        except FileNotFoundError:
+            pass
+        os.close(descriptor)
+    raise OSError(errno.EAGAIN, "cannot lock a temporary file: another process keeps "
+                  "removing or locking them")
 
 
 @contextmanager
@@ -299,8 +336,7 @@ def atomic_writer(path: Path) -> Iterator[Output]:
         except FileExistsError:  # a part of the path is a file
             raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)) from None
         remove_stale_temporaries(target.parent)
-        descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.collab-{os.getpid()}-",
-                                            suffix=".tmp", dir=target.parent)
+        descriptor, lock, name = _locked_temporary(target)
     except OSError as error:
         raise cannot_write(shown, error) from None
     temporary = Path(name)
@@ -326,6 +362,8 @@ def atomic_writer(path: Path) -> Iterator[Output]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(lock)  # held until the file is renamed or removed
 
 
 def _sync_folder(folder: Path) -> None:
