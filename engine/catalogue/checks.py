@@ -15,7 +15,11 @@ from typing import Any
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.documents import Document, PathKey, load_document
 from engine.catalogue.language import LocalText
-from engine.catalogue.languages import language_problems, placeholder_problems
+from engine.catalogue.languages import (
+    glossary_label_problems,
+    language_problems,
+    placeholder_problems,
+)
 from engine.catalogue.layout import catalogue_files
 from engine.catalogue.messages import (
     DOMAIN_FILE,
@@ -156,6 +160,8 @@ class _CatalogueChecker:
             self._check_domain(domain[0], domain[1])
         if pipeline:
             self._check_pipeline(pipeline[0], pipeline[1], domain_facts)
+            for document, key, code, message, hint, severity in glossary_label_problems(*pipeline):
+                self.add(document, key, code, message, hint, severity)
         for service, document in services.values():
             self._check_service(service, document, services, domain_facts)
         placed = self._check_rules(rule_files, pipeline[0] if pipeline else None,
