@@ -226,17 +226,52 @@ def _stdout() -> Writer:
     return stdout if stdout is not None else StdoutGuard(None)
 
 
+def _planted(entry: Path) -> str:
+    """What ``entry`` is when another user planted it in a sticky, world-writable folder
+    (/tmp): "a symbolic link" or "a FIFO" owned by neither this user nor the folder's owner;
+    else "". The kernel's protected_symlinks and protected_fifos refuse to follow or open
+    those; writing through a link is done by name here (its target is replaced), so the
+    same rule is applied by hand."""
+    try:
+        found = entry.lstat()
+        folder = entry.parent.stat()
+    except OSError:
+        return ""
+    sticky = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    if not sticky or found.st_uid in (os.geteuid(), folder.st_uid):
+        return ""
+    if stat.S_ISLNK(found.st_mode):
+        return "a symbolic link"
+    return "a FIFO" if stat.S_ISFIFO(found.st_mode) else ""
+
+
+def refuse_planted(path: Path, shown: str) -> None:
+    """Raise an OutputError (IO006) if a part of ``path`` is a link or FIFO another user
+    planted in a sticky, world-writable folder (see _planted): never followed, never opened."""
+    absolute = path.absolute()
+    for part in (*reversed(absolute.parents[:-1]), absolute):
+        kind = _planted(part)
+        if kind:
+            owner = part.lstat().st_uid
+            raise OutputError([Diagnostic(
+                shown, 0, 0, "IO006", f"cannot write: {part} is {kind} owned by another user "
+                f"(uid {owner}) in a world-writable sticky folder, so it is not followed",
+                "remove it, or write elsewhere (as the kernel's protected_symlinks and "
+                "protected_fifos do, a link or FIFO someone else planted there is refused)")])
+
+
 @contextmanager
 def open_output(path: Path | None) -> Iterator[Output]:
     """Where a command writes: stdout (``None`` or ``-``), a device, pipe or `/dev/stdout`
     written in place, else a regular file replaced atomically when the block ends without
-    an error."""
+    an error. A link or FIFO another user planted in a sticky folder is refused (IO006)."""
     if path is None or str(path) == "-":
         out = Output(_stdout(), STDOUT)
         yield out
         out.flush()
         return
     shown = display_path(path)
+    refuse_planted(path, shown)
     try:
         mode: int | None = path.stat().st_mode
     except OSError:
@@ -326,6 +361,7 @@ def atomic_writer(path: Path) -> Iterator[Output]:
     of it. A symbolic link is followed: its target is replaced and the link kept.
     """
     shown = display_path(path)
+    refuse_planted(path, shown)
     target = Path(os.path.realpath(path))
     with contextlib.suppress(FileNotFoundError, NotADirectoryError):
         if not stat.S_ISREG(target.stat().st_mode):  # a device, a pipe, a folder: never renamed over
