@@ -30,7 +30,8 @@ def die_with_parent(parent: int) -> None:
 
     On Linux the kernel sends it SIGKILL (PR_SET_PDEATHSIG); elsewhere the caller also sees
     its parent go through its pipe (end of file) and should check ``parent_gone`` between
-    pieces of work. A parent already gone before the request is caught here.
+    pieces of work. A parent already gone before the request is caught here. The kernel's
+    "parent" is the thread that started this process: it must be the one that stops it.
     """
     if sys.platform.startswith("linux"):
         try:

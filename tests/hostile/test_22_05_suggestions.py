@@ -11,11 +11,13 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from engine import load_catalogue
+from engine import RequestError, load_catalogue, load_request
 from engine.catalogue.messages import SUGGEST_CANDIDATES, SUGGEST_LENGTH, did_you_mean
 from engine.tools.batch import plan_line
 
@@ -77,6 +79,21 @@ def test_item_5_many_short_candidates_cost_a_bounded_number_of_comparisons(
     errors = json.loads(output)["error"]
     assert [e["code"] for e in errors] == ["REQ012"]
     assert "did you mean 'task-" in errors[0]["hint"]
+    assert 0 < work.comparisons <= SUGGEST_CANDIDATES
+    assert work.longest <= SUGGEST_LENGTH
+
+
+def test_item_5_a_yaml_request_of_many_task_ids_costs_a_bounded_number_of_comparisons(
+        work: type[_Work], tmp_path: Path) -> None:
+    """The 210 KB YAML request of the report (10 s in load_request): 3,000 task ids."""
+    request = json.loads(_line([f"task-{i:04d}-" + "x" * 50 for i in range(3000)],
+                               "task-1500-" + "x" * 49 + "y"))
+    path = tmp_path / "request.yaml"
+    path.write_text(yaml.safe_dump(request), encoding="utf-8")
+    assert path.stat().st_size > 200_000
+    with pytest.raises(RequestError) as raised:
+        load_request(path, load_catalogue())
+    assert [d.code for d in raised.value.diagnostics] == ["REQ012"]
     assert 0 < work.comparisons <= SUGGEST_CANDIDATES
     assert work.longest <= SUGGEST_LENGTH
 
