@@ -165,7 +165,7 @@ def explain(request_file: Path, everything: bool, catalogue_dir: Path | None, ou
     finish("explain", result, output_format)
 
 
-@command("diff", "Requests whose plan a catalogue change alters.", formats=TEXT_JSON)
+@command("diff", "Requests whose plan a catalogue change alters.", formats=(*TEXT_JSON, "markdown"))
 @click.argument("paths", metavar="[REQUESTS]...", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--old", required=True, metavar="DIR|REV", help="The catalogue before: a folder, or a git "
               "revision (HEAD, main, HEAD~1) of the catalogue in use.")

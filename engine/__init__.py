@@ -182,41 +182,22 @@ def docs(catalogue: Catalogue, folder: Path, check: bool = False,
          lang: str | None = None) -> SyncReport:
     """`collab docs`: write the catalogue's Markdown pages into ``folder`` (or check them),
     its texts in ``lang`` (default: the catalogue's default language)."""
-    from engine.files import sync_files
-    from engine.tools.docs import render
+    from engine.render.generated import write_docs
 
-    return sync_files(render(catalogue, lang), folder, check, SYNC_COMMAND)
+    return write_docs(catalogue, folder, check, lang)
 
 
 def schemas(catalogue: Catalogue, folder: Path, check: bool = False) -> SyncReport:
     """`collab schema`: write the JSON Schemas, with the words of ``catalogue``, into
     ``folder`` (or check them)."""
-    from engine.files import sync_files
+    from engine.render.generated import write_schemas
 
-    return sync_files(_schema_files(catalogue), folder, check, SYNC_COMMAND)
+    return write_schemas(catalogue, folder, check)
 
 
 def sync(catalogue: Catalogue, check: bool = False) -> SyncReport:
-    """`collab sync`: bring every generated file of the catalogue up to date, in its own
-    folder: the Markdown pages (docs/catalogue/, in the default language) and the JSON
-    Schemas (schemas/). Only files whose text changes are written."""
-    from engine.files import sync_files
-    from engine.tools.docs import render
+    """`collab sync`: bring every generated file of the catalogue up to date in its own folder
+    (docs/catalogue/ and schemas/); only files whose text changes are written."""
+    from engine.render.generated import sync as synced
 
-    files = {f"{DOCS_FOLDER}/{name}": text for name, text in render(catalogue, None).items()}
-    files |= {f"{SCHEMAS_FOLDER}/{name}": text for name, text in _schema_files(catalogue).items()}
-    return sync_files(files, catalogue.root, check, SYNC_COMMAND)
-
-
-# Where the generated files live in a catalogue's folder, and the one command that writes them
-# (every --check failure names it).
-DOCS_FOLDER, SCHEMAS_FOLDER, SYNC_COMMAND = "docs/catalogue", "schemas", "collab sync"
-
-
-def _schema_files(catalogue: Catalogue) -> dict[str, str]:
-    from engine.render.plan import to_json
-    from engine.tools.schema import generate as generated
-
-    return {name: to_json(schema) for name, schema in generated(catalogue).items()}
-
-
+    return synced(catalogue, check)

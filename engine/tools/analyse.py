@@ -39,18 +39,46 @@ from engine.tools.generate import corpus
 
 
 def summarise(data: dict[str, Any]) -> str:
-    """A generated request in one line, e.g. `activate lon_smart/start, subscriber, payer agency`."""
-    customer = data["customer"]
-    kind = ("subscriber" if any(s["service"] == data["service"]
-                                for s in customer.get("subscriptions", []))
+    """A generated request in one line, naming what varies between requests of the space, e.g.
+    `activate lon_smart/start, subscriber of standard, payer agency, period 12`."""
+    customer, service = data["customer"], data["service"]
+    subscribed = [s for s in customer.get("subscriptions", []) if s["service"] == service]
+    kind = (f"subscriber of {subscribed[0]['variant']}"
+            + "".join(f" {label} {subscribed[0][key]}" for key, label in
+                      (("agreement_period", "period"), ("addons", "with")) if subscribed[0].get(key))
+            if subscribed
             else "Spcs customer" if customer["spcs_customer"] else "new customer")
-    parts = [f"{data['operation']} {data['service']}/{data.get('variant', '-')}", kind]
-    ours = [c for c in customer.get("collaborations", []) if c["service"] == data["service"]]
-    if ours and ours[0].get("variant"):
-        parts.append(f"current {ours[0]['variant']}")
+    parts = [f"{data['operation']} {service}/{data.get('variant', '-')}", kind]
+    agency = data["agency"]
+    for collaboration in customer.get("collaborations", []):
+        words = [f"collaboration in {collaboration['service']}/{collaboration.get('variant') or '-'}"]
+        words += [f"{label} {collaboration[key]}" for key, label in
+                  (("invoice_recipient", "payer"), ("agreement_period", "period")) if key in collaboration]
+        if collaboration["agency"] != agency["id"]:
+            words.append("with another agency")
+        if collaboration.get("linked") is False:
+            words.append("unlinked")
+        parts.append(" ".join(words))
+    tasks = {task["id"]: task for task in agency.get("tasks", [])}
+    if not tasks:
+        parts.append("no task")
+    elif "task" not in data:
+        parts.append("no task named")
+    elif not any(tasks.get(data["task"], {}).get(key) for key in ("responsible", "participants")):
+        parts.append("nobody on the task")
+    parts += [f"software {s['id']}" + (f" {s['version']}" if s.get("version") else "")
+              for s in agency.get("software", [])]
+    parts += [words for key, words in (("in_advisor", "not in Advisor"), ("main_contact", "no main contact"),
+                                       ("mina_tjanster_main_contact", "no Mina tjänster main contact"))
+              if not customer.get(key, key == "in_advisor")]
+    parts += [f"{words} {customer[key]}" for key, words in
+              (("mina_tjanster_account", "Mina tjänster account"), ("login_email", "login email"),
+               ("used_services", "used before"), ("contact_details", "contact details"))
+              if customer.get(key) not in (None, [])]
     for key, label in (("invoice_recipient", "payer"), ("agreement_period", "period")):
         if key in data:
             parts.append(f"{label} {data[key]}")
+    parts += [f"{name} {value}" for name, value in sorted(data.get("settings", {}).items())]
     if "ending" in data:
         parts.append(f"ending by {data['ending']['by']}, service {data['ending']['service']}")
     return ", ".join(parts)

@@ -4,6 +4,14 @@
 const page = document.body.dataset.page;
 let version = Number(document.body.dataset.version);
 let catalogue;  // the digest of the catalogue the page shows
+// Every request that may change something carries the token of this start of the studio
+// (engine/studio/guard.py): a page of another site cannot send it.
+const token = document.querySelector('meta[name="collab-token"]').content;
+
+function post(url, body) {
+  return fetch(url, {method: "POST", headers: {"Content-Type": "application/json", "X-Collab-Token": token},
+                     body: JSON.stringify(body)});
+}
 
 async function poll() {
   try {
@@ -60,6 +68,22 @@ document.addEventListener("click", async (event) => {
   }
 });
 
+// -- Impact: the revision compared with (a POST: a link cannot change it) ---------------
+const revisionForm = document.getElementById("revision");
+if (revisionForm) {
+  revisionForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await post("/api/impact/revision", {revision: revisionForm.elements.rev.value});
+    const problem = document.getElementById("revision-problem");
+    if (response.ok) { location.reload(); return; }
+    const text = await response.text();
+    let message = text;
+    try { const d = JSON.parse(text).diagnostics[0]; message = d.message + " (" + d.code + ")  hint: " + d.hint; } catch (e) { /* a refusal's plain text */ }
+    problem.textContent = message;
+    problem.hidden = false;
+  });
+}
+
 // -- Request and plan -------------------------------------------------------------------
 let lastBody = null;
 let timer = null;
@@ -70,8 +94,7 @@ async function evaluate(body) {
   const question = ++asked;
   const lang = document.getElementById("lang");
   if (lang) body.lang = lang.value;
-  const response = await fetch("/plan/result", {method: "POST", headers: {"Content-Type": "application/json"},
-                                                body: JSON.stringify(body)});
+  const response = await post("/plan/result", body);
   const text = await response.text();
   if (question !== asked) return;
   const result = document.getElementById("result");
@@ -183,3 +206,32 @@ if (page === "plan" && document.getElementById("request-form")) {
 }
 
 poll();
+
+// -- Catalogue: search, and the rule buttons (copy, move, delete: previewed, then saved) ---
+const search = document.getElementById("catalogue-search");
+if (search) {
+  search.addEventListener("input", () => {
+    const words = search.value.trim().toLowerCase();
+    document.querySelectorAll(".searchable").forEach((item) => {
+      item.hidden = words !== "" && !item.textContent.toLowerCase().includes(words);
+    });
+  });
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest(".rule-actions button");
+  if (!button) return;
+  const actions = button.closest(".rule-actions");
+  const ask = {file: actions.dataset.file, rule: actions.dataset.rule, action: button.dataset.action};
+  const preview = await (await post("/api/edit/rule", ask)).json();
+  if (preview.refused && !preview.savable) {
+    alert(preview.refused.map((d) => `${d.message} (${d.code})`).join("\n"));
+    return;
+  }
+  const impact = preview.impact ? `${preview.impact.changed} of ${preview.impact.compared} request(s) get a different plan.` : "";
+  const problems = (preview.diagnostics || []).filter((d) => d.severity === "error").map((d) => d.message).join("\n");
+  if (!preview.savable) { alert(`Not possible: ${problems}`); return; }
+  if (!confirm(`${ask.action} ${ask.rule}: the catalogue stays valid. ${impact}\nSave?`)) return;
+  const saved = await (await post("/api/edit/rule", {...ask, base: preview.base, save: true})).json();
+  if (saved.saved) location.reload(); else alert("Not saved: " + JSON.stringify(saved.refused || saved.error));
+});
