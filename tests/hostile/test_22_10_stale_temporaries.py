@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.files import atomic_writer, remove_stale_temporaries, write_atomic
+from engine.files import atomic_writer, write_atomic
+from engine.output_guards import remove_stale_temporaries
 
 HOLD = """
 import fcntl, os, sys
@@ -63,7 +64,7 @@ def test_item_10_a_run_keeps_its_own_temporary_locked_until_it_is_renamed(tmp_pa
         (ours,) = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
         checker = subprocess.run(
             [sys.executable, "-c", "import sys; from pathlib import Path; "
-             "from engine.files import remove_stale_temporaries as r; "
+             "from engine.output_guards import remove_stale_temporaries as r; "
              "print(len(r(Path(sys.argv[1]))))", str(tmp_path)],
             capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
         assert checker.stdout == "0\n"
