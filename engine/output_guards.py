@@ -74,7 +74,7 @@ def _remove_if_stale(entry: Path) -> bool:
     try:
         opened = os.fstat(descriptor)
         if not stat.S_ISREG(opened.st_mode) or not _lock(descriptor):
-            return False  # a live run's (or not a file at all)
+            return False  # a live run's (or not a file at all); no locks here: OSError below
         if entry.lstat().st_ino != opened.st_ino:
             return False  # replaced meanwhile by another run's new file
         entry.unlink()
@@ -101,12 +101,17 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
 def locked_temporary(target: Path) -> tuple[int, int, str]:
     """A new temporary file beside ``target``, locked: (descriptor, a duplicate of it that
     keeps the lock until it is closed, name). Another run's sweep may remove the file between
-    its creation and the lock: then it is made anew."""
+    its creation and the lock: then it is made anew. On a file system without locks (some
+    network and FUSE ones) it is written unlocked, and sweeps there leave every file alone."""
     for _ in range(10):
         descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.collab-{os.getpid()}-",
                                             suffix=".tmp", dir=target.parent)
         try:
-            if _lock(descriptor) and Path(name).stat().st_ino == os.fstat(descriptor).st_ino:
+            locked = _lock(descriptor)
+        except OSError:  # ENOLCK, EOPNOTSUPP: no locks here
+            locked = True
+        try:
+            if locked and Path(name).stat().st_ino == os.fstat(descriptor).st_ino:
                 return descriptor, os.dup(descriptor), name
         except FileNotFoundError:
             pass

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from engine.files import atomic_writer, write_atomic
 from engine.output_guards import remove_stale_temporaries
 
@@ -84,3 +86,21 @@ def test_item_10_a_planted_link_or_fifo_named_as_a_temporary_is_left_alone(tmp_p
     os.mkfifo(fifo)
     assert remove_stale_temporaries(tmp_path) == []  # never opened through, never blocked on
     assert link.is_symlink() and fifo.exists() and victim.read_text(encoding="utf-8") == "keep\n"
+
+
+def test_item_10_a_file_system_without_locks_still_takes_outputs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some network and FUSE file systems refuse flock (ENOLCK): a write there still works,
+    and a sweep there cannot tell a live file from a stale one, so it removes none."""
+    import errno
+    import fcntl
+
+    def no_locks(descriptor: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    other = tmp_path / ".plans.jsonl.collab-1-abcd1234.tmp"
+    other.write_text("maybe a live run's\n", encoding="utf-8")
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    write_atomic(tmp_path / "plans.jsonl", "new\n")
+    assert (tmp_path / "plans.jsonl").read_text(encoding="utf-8") == "new\n"
+    assert other.exists()
