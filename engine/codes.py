@@ -118,6 +118,12 @@ CODES: dict[str, CodeInfo] = {
                        "rules/30-preconditions.yaml:8:7: [warning] text holds a Mermaid directive '%%{': the flowcharts show it as text (CAT070)"),
     "CAT054": CodeInfo("The default language is not one of the declared languages.",
                        "rules/pipeline.yaml:8:19: [error] default language 'se' is not declared in `languages:` (CAT054)"),
+    "CAT071": CodeInfo("A glossary label has a brace that does not pair (a lone `{` or `}`); write `{{` or `}}` for a brace shown as it is.",
+                       "rules/pipeline.yaml:68:18: [error] glossary label 'rejections' in 'en': broken braces in label: Single '{' encountered in format string (CAT071)"),
+    "CAT072": CodeInfo("A glossary label names a placeholder the printer does not offer it (`plan`: `{operation}`, `{subject}`, `{customer}`; `rejections`: `{count}`; other labels: none).",
+                       "rules/pipeline.yaml:68:18: [error] glossary label 'rejections' in 'en': unknown placeholder '{oops}' in label (CAT072)"),
+    "CAT073": CodeInfo("A glossary label's placeholder has a format spec or conversion (`{count:>400000000}`, `{count!r}`): the printer formats the value itself.",
+                       "rules/pipeline.yaml:68:18: [error] glossary label 'rejections' in 'en': format spec in label placeholder '{count:>400000000}' (CAT073)"),
     # requests
     "REQ001": CodeInfo("The request does not have the right shape: an unknown or missing field, a wrong type or value.",
                        "request.yaml:3:1: [error] unknown field 'varaint' (REQ001)"),

@@ -7,9 +7,11 @@ most the limit.
 Writing: a regular file is replaced whole or not at all (a temporary file in the same folder,
 fsynced, then renamed over it); a device, a pipe, `-` or `/dev/stdout` is written in place,
 never replaced; a symbolic link keeps pointing where it did and its target is replaced.
-Temporary files are named ``.NAME.collab-PID-XXXX.tmp``: one left by a killed run (SIGKILL,
-power loss) is removed by the next write into the same folder. Every OS error is an
-OutputError (IO006) naming the path.
+Temporary files are named ``.NAME.collab-PID-XXXX.tmp`` and locked (``fcntl.flock``,
+exclusive) for as long as they are written: one left by a killed run (SIGKILL, power loss)
+holds no lock, and the next write into the same folder removes it; a link or FIFO another
+user planted in a sticky folder is refused (engine.output_guards has both). Every OS error is
+an OutputError (IO006) naming the path.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,9 +30,9 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 
 from engine.errors import Diagnostic, InputError, OutputError, Verdict, display_path
+from engine.output_guards import locked_temporary, refuse_planted, remove_stale_temporaries
 
 STDOUT = "<stdout>"
-_TEMPORARY = re.compile(r"^\..+\.collab-(\d+)-[^.]+\.tmp$")
 _FD_ALIASES = re.compile(r"^/(dev/(stdout|stderr|fd/\d+)|proc/[^/]+/fd/\d+)$")
 
 _HINTS = {
@@ -226,13 +227,14 @@ def _stdout() -> Writer:
 def open_output(path: Path | None) -> Iterator[Output]:
     """Where a command writes: stdout (``None`` or ``-``), a device, pipe or `/dev/stdout`
     written in place, else a regular file replaced atomically when the block ends without
-    an error."""
+    an error. A link or FIFO another user planted in a sticky folder is refused (IO006)."""
     if path is None or str(path) == "-":
         out = Output(_stdout(), STDOUT)
         yield out
         out.flush()
         return
     shown = display_path(path)
+    refuse_planted(path, shown)
     try:
         mode: int | None = path.stat().st_mode
     except OSError:
@@ -254,32 +256,6 @@ def open_output(path: Path | None) -> Iterator[Output]:
         yield out
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # another user's process
-    return True
-
-
-def remove_stale_temporaries(folder: Path) -> list[Path]:
-    """Remove the temporary files that runs no longer alive left in ``folder``."""
-    removed: list[Path] = []
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        found = _TEMPORARY.match(entry.name)
-        if found and int(found[1]) != os.getpid() and not _alive(int(found[1])):
-            with contextlib.suppress(OSError):
-                entry.unlink()
-                removed.append(entry)
-    return removed
-
-
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[Output]:
     """A text stream whose content replaces ``path`` only once the block ends without error.
@@ -289,6 +265,7 @@ def atomic_writer(path: Path) -> Iterator[Output]:
     of it. A symbolic link is followed: its target is replaced and the link kept.
     """
     shown = display_path(path)
+    refuse_planted(path, shown)
     target = Path(os.path.realpath(path))
     with contextlib.suppress(FileNotFoundError, NotADirectoryError):
         if not stat.S_ISREG(target.stat().st_mode):  # a device, a pipe, a folder: never renamed over
@@ -299,8 +276,7 @@ def atomic_writer(path: Path) -> Iterator[Output]:
         except FileExistsError:  # a part of the path is a file
             raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)) from None
         remove_stale_temporaries(target.parent)
-        descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.collab-{os.getpid()}-",
-                                            suffix=".tmp", dir=target.parent)
+        descriptor, lock, name = locked_temporary(target)
     except OSError as error:
         raise cannot_write(shown, error) from None
     temporary = Path(name)
@@ -326,6 +302,8 @@ def atomic_writer(path: Path) -> Iterator[Output]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(lock)  # held until the file is renamed or removed
 
 
 def _sync_folder(folder: Path) -> None:

@@ -17,6 +17,7 @@ from engine.catalogue.documents import Document, PathKey, load_document
 from engine.catalogue.language import LocalText
 from engine.catalogue.languages import (
     directive_problems,
+    glossary_label_problems,
     language_problems,
     placeholder_problems,
 )
@@ -160,6 +161,8 @@ class _CatalogueChecker:
             self._check_domain(domain[0], domain[1])
         if pipeline:
             self._check_pipeline(pipeline[0], pipeline[1], domain_facts)
+            for document, key, code, message, hint, severity in glossary_label_problems(*pipeline):
+                self.add(document, key, code, message, hint, severity)
         for service, document in services.values():
             self._check_service(service, document, services, domain_facts)
         placed = self._check_rules(rule_files, pipeline[0] if pipeline else None,

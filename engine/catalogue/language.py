@@ -10,6 +10,7 @@ missing, CAT050).
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Annotated, Any
@@ -24,6 +25,14 @@ _Word = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 SCREEN_PREFIX = "screen."
 PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
+
+# The placeholders the printer fills in each label of a printed plan (glossary `labels:`);
+# every other label offers none. Labels are filled by fill_label, never by str.format.
+LABEL_FIELDS: dict[str, frozenset[str]] = {
+    "plan": frozenset({"operation", "subject", "customer"}),
+    "rejections": frozenset({"count"}),
+}
+_FORMATTER = string.Formatter()
 
 _EXAMPLE: Any = {"en": "The customer approves in Mina tjänster.",
             "sv": "Kunden godkänner i Mina tjänster."}
@@ -102,7 +111,51 @@ class Glossary(Model):
         """The printed word for ``key`` in ``lang``; without an entry, the key in words."""
         word = self.labels.get(key)
         text = word.in_(lang) if word is not None else key.replace("_", " ")
-        return text.format(**fields) if fields else text
+        return fill_label(text, **fields)
+
+
+def label_problems(text: str, offered: frozenset[str]) -> Iterator[tuple[str, str, str]]:
+    """(code, message, hint) of each problem with a label's placeholders: braces that do not
+    pair (CAT071), a placeholder the label does not offer (CAT072), a format spec or
+    conversion (CAT073: `{count:>400000000}` made one plan 400 MB)."""
+    offers = (f"this label offers {', '.join(f'{{{name}}}' for name in sorted(offered))}"
+              if offered else "this label offers no placeholder")
+    try:
+        parsed = list(_FORMATTER.parse(text))
+    except ValueError as error:
+        yield ("CAT071", f"broken braces in label: {error}",
+               f"write {{{{ and }}}} for a brace shown as it is; {offers}")
+        return
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in offered:
+            yield "CAT072", f"unknown placeholder '{{{name}}}' in label", offers
+        elif spec or conversion:
+            written = f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            yield ("CAT073", f"format spec in label placeholder '{written}'",
+                   f"write {{{name}}} alone: the printer formats its value")
+
+
+def fill_label(text: str, **fields: object) -> str:
+    """``text`` with each `{name}` of ``fields`` replaced by its value: nothing else of
+    str.format (no format spec, attribute or index), and never an error; a text that is not
+    valid (validate reports it, CAT071-CAT073) is shown as it is written."""
+    try:
+        parsed = list(_FORMATTER.parse(text))
+    except ValueError:
+        return text
+    parts = []
+    for literal, name, spec, conversion in parsed:
+        parts.append(literal)
+        if name is None:
+            continue
+        if name in fields and not spec and not conversion:
+            parts.append(str(fields[name]))
+        else:
+            parts.append(f"{{{name}{'!' + conversion if conversion else ''}"
+                         f"{':' + spec if spec else ''}}}")
+    return "".join(parts)
 
 
 @lru_cache(maxsize=4096)

@@ -1,5 +1,6 @@
 """Checks that every text and glossary entry of a catalogue is written in every language its
-pipeline declares (CAT050-CAT052, CAT054, CAT055), each problem at the text's own line; and
+pipeline declares (CAT050-CAT052, CAT054, CAT055), that each glossary label uses only the
+placeholders the printer offers it (CAT071-CAT073), each problem at the text's own line; and
 that no text holds a Mermaid directive (CAT070).
 """
 
@@ -12,7 +13,13 @@ from pydantic import BaseModel
 
 from engine.catalogue.documents import Document, PathKey
 from engine.catalogue.facts import FACTS
-from engine.catalogue.language import PLACEHOLDER, SCREEN_PREFIX, LocalText
+from engine.catalogue.language import (
+    LABEL_FIELDS,
+    PLACEHOLDER,
+    SCREEN_PREFIX,
+    LocalText,
+    label_problems,
+)
 from engine.catalogue.messages import PIPELINE_FILE, did_you_mean
 from engine.catalogue.pipeline import Pipeline
 from engine.errors import Severity
@@ -71,6 +78,18 @@ def directive_problems(files: list[tuple[Any, Document]]) -> Iterator[Problem]:
                            f"text holds a Mermaid directive '{MERMAID_DIRECTIVE}': the "
                            "flowcharts show it as text", "write it without `%%{`",
                            Severity.WARNING)
+
+
+def glossary_label_problems(pipeline: Pipeline, document: Document) -> Iterator[Problem]:
+    """Each glossary label's placeholders and format specs, in each language (CAT071-CAT073):
+    labels are filled by the printer, so a stray `{` must not fail every plan, nor a format
+    spec make one plan of any size."""
+    for key, word in pipeline.glossary.labels.items():
+        offered = LABEL_FIELDS.get(key, frozenset())
+        for lang, text in word.root.items():
+            for code, message, hint in label_problems(text, offered):
+                yield (document, ("glossary", "labels", key, lang), code,
+                       f"glossary label '{key}' in '{lang}': {message}", hint, Severity.ERROR)
 
 
 def placeholder_problems(text: LocalText, key: PathKey, known: Callable[[str], bool],

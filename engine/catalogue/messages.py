@@ -29,8 +29,26 @@ _PATTERN_WORDS = {
 }
 
 
+# "Did you mean" compares a word with each choice (difflib: quadratic in their lengths), and
+# the choices may come from the input itself (a request's own task ids): the work is bounded
+# so that a hostile request costs at most SUGGEST_CANDIDATES small comparisons (issue 22).
+SUGGEST_LENGTH = 64  # a longer word, or choice, is not an id anyone mistyped: no suggestion
+SUGGEST_CANDIDATES = 200  # choices compared at most, those of the closest lengths first
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    """A hint naming the choice closest to ``word``, or "" when none is close.
+
+    Only choices of a length that can reach difflib's 0.6 cutoff are compared (from 3/7 to
+    7/3 of the word's: a ratio is 2 * matches / total length), at most SUGGEST_CANDIDATES of
+    them, and neither a word nor a choice over SUGGEST_LENGTH characters.
+    """
+    if len(word) > SUGGEST_LENGTH:
+        return ""
+    similar = {choice for choice in choices if len(choice) <= SUGGEST_LENGTH
+               and 3 * len(word) <= 7 * len(choice) and 3 * len(choice) <= 7 * len(word)}
+    nearest = sorted(similar, key=lambda choice: (abs(len(choice) - len(word)), choice))
+    close = difflib.get_close_matches(word, sorted(nearest[:SUGGEST_CANDIDATES]), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
 
 

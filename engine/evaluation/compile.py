@@ -37,6 +37,7 @@ class Partition:
     facts: frozenset[str]  # every fact these rules read: all a request needs to carry
     read: tuple[str, ...]  # the same, sorted
     members: tuple[PlacedRule, ...]  # the rules, in catalogue order
+    owner: str = ""  # the digest of the catalogue it belongs to ("": made by hand, in tests)
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +84,7 @@ class CompiledStage:
             facts=frozenset(read),
             read=tuple(sorted(read)),
             members=members,
+            owner=self.catalogue.digest,
         )
 
     def partition(self, operation: str, service: str) -> Partition:

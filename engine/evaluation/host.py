@@ -9,7 +9,10 @@ costs one call returning the rule's name (benchmarks/README.md has the profiles)
 2.0.28 is unmaintained and keeps global state in its C core, so it is used with care (see
 ../shared/durable-rules.md):
 
-- rulesets are registered once per catalogue content (on first use), then reused;
+- rulesets are registered once per catalogue content (on first use), then reused; those of
+  the KEPT_CATALOGUES catalogues used last are kept, older ones deleted from the C core
+  (`delete_ruleset`), so a long-lived process that sees many catalogues (the studio, at each
+  save) does not grow without bound (issue 22, item 8);
 - every evaluation gets a fresh session id and deletes its state afterwards, so no
   evaluation sees another's facts;
 - calls are serialised with a lock (the C core takes none);
@@ -31,10 +34,12 @@ whose stage facts were seen before costs a dictionary look-up.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import signal
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -48,6 +53,7 @@ _SENTINEL = "s"  # not an index, so it cannot clash with a rule
 _ABSENT = object()
 MEMO_SIZE = 8_192  # answers remembered, the oldest going first: about 1.2 KB each, 10 MB at most (the
 # generated corpus of 6,117 requests needs 5,200)
+KEPT_CATALOGUES = 8  # catalogues whose rulesets stay registered (as compiled_catalogue's cache)
 
 
 class _DeferredInterrupts:
@@ -135,6 +141,8 @@ class _RulesHost:
         self._interrupts = _DeferredInterrupts()
         self._lock = threading.Lock()
         self._rulesets: dict[str, Rulesets] = {}
+        # the ruleset names of each catalogue (by digest), the one used last at the end
+        self._catalogues: OrderedDict[str, set[str]] = OrderedDict()
         self._sids = itertools.count(1)
         self._memo: dict[tuple[Any, ...], frozenset[str]] = {}
         self.open_sessions = 0  # sessions asserted and not yet deleted (tests check it is 0)
@@ -160,7 +168,25 @@ class _RulesHost:
                 raise _bug(f"durable-rules refused a ruleset: {error}") from None
             registered.append((handle, tuple(group)))
         self._rulesets[partition.ruleset] = rulesets = tuple(registered)
+        self._catalogues.setdefault(partition.owner, set()).add(partition.ruleset)
+        self._catalogues.move_to_end(partition.owner)
+        while len(self._catalogues) > KEPT_CATALOGUES:
+            self._release(self._catalogues.popitem(last=False)[1])
         return rulesets
+
+    def _release(self, names: set[str]) -> None:
+        """Delete these rulesets from the C core, and forget their answers; the caller holds
+        the lock. No session of theirs is open: each evaluation deletes its own."""
+        for name in names:
+            for handle, _ in self._rulesets.pop(name, ()):
+                with contextlib.suppress(self._core.error):  # already unusable: nothing to free
+                    self._core.delete_ruleset(handle)
+        self._memo = {key: found for key, found in self._memo.items() if key[0] not in names}
+
+    @property
+    def registered(self) -> int:
+        """How many rulesets are registered in the C core (tests check it stays bounded)."""
+        return sum(len(rulesets) for rulesets in self._rulesets.values())
 
     def _fired(self, handle: int, rule_ids: tuple[str, ...], fact: str, sid: str) -> list[str]:
         """The rules of one ruleset that ``fact`` fires; the C core's ``error`` if it fails."""
@@ -208,6 +234,8 @@ class _RulesHost:
     def _ask(self, partition: Partition, projection: dict[str, Any]) -> frozenset[str]:
         """Every ruleset of ``partition`` asked about ``projection`` in a session of its own;
         the caller holds the lock."""
+        if partition.owner in self._catalogues:
+            self._catalogues.move_to_end(partition.owner)
         for _ in range(2):
             rulesets = self._rulesets.get(partition.ruleset) or self._register(partition)
             fired: list[str] = []

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from engine.catalogue.language import fill_label
 from engine.plan.model import OUTCOME_WORDS, Plan
 from engine.render.escape import json_text, visible
 
@@ -31,7 +32,7 @@ def label(plan: Plan, key: str, **fields: object) -> str:
     """The word for ``key`` (a heading, outcome, operation or actor) in the plan's language;
     the catalogue's words, escaped like every value."""
     text = plan.labels.get(key) or _DEFAULT_LABELS.get(key) or key.replace("_", " ")
-    return visible(text.format(**fields) if fields else text)
+    return visible(fill_label(text, **fields))
 
 
 def plan_text(plan: Plan) -> str:

@@ -9,7 +9,8 @@ Workers are forked processes (durable-rules serialises evaluations within one), 
 chunk of lines at a time; only a bounded number of chunks (in lines and in bytes) is in
 flight or waiting to be written, so memory stays flat however long the input. A worker that
 dies stops the run at once (ENG005, naming the line it was on). Workers ignore Ctrl-C and
-die at SIGTERM: the main process stops them either way, and leaves the output as it was.
+die at SIGTERM: the main process stops them either way, and leaves the output as it was. A
+main process killed outright (SIGKILL) takes its workers with it (see _serve).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from engine.catalogue.locate import load_catalogue
 from engine.errors import CollabError, Diagnostic, EngineError, InputError, Verdict
 from engine.evaluation.evaluate import plan
 from engine.files import Writer
-from engine.processes import can_fork
+from engine.processes import can_fork, die_with_parent, parent_gone
 from engine.request.lines import collapse, iter_lines, open_lines, parse_line
 from engine.signals import stop_requested
 
@@ -91,20 +92,30 @@ def bounded_jobs(jobs: int | None) -> tuple[int, str]:
 
 
 def _serve(connection: Connection, catalogue: Catalogue | None, root: str,
-           current: Synchronized[int]) -> None:
+           current: Synchronized[int], parent: int, inherited: list[Connection]) -> None:
     """A worker: plan each chunk received, send back its results, until told to stop.
 
     Ctrl-C is left to the main process; SIGTERM kills quietly. Whatever happens the worker
     ends with os._exit: never a traceback, and never a flush of buffers it inherited.
+
+    It never outlives the main process (issue 22, item 6): it closes the main process's pipe
+    ends it inherited (its own and the other workers'), so that the main one's death is an
+    end of file on its pipe; the kernel kills it with its parent where it can
+    (PR_SET_PDEATHSIG); and it checks its parent between chunks.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    for other in inherited:
+        other.close()
+    die_with_parent(parent)
     code = 0
     try:
         if catalogue is None:  # spawned, not forked: load it again
             catalogue = load_catalogue(root)
         while (chunk := connection.recv()) is not None:
+            if parent_gone(parent):
+                break
             results = []
             for line in chunk:
                 current.value = line[1]
@@ -159,7 +170,10 @@ class Workers:
             current = context.Value("q", 0, lock=False)
             process = context.Process(
                 target=_serve, daemon=True,
-                args=(theirs, catalogue if forked else None, str(catalogue.root), current))
+                args=(theirs, catalogue if forked else None, str(catalogue.root), current,
+                      os.getpid(),
+                      # a forked child inherits these ends of the main process: it closes them
+                      [ours, *(w.connection for w in self.workers)] if forked else []))
             try:
                 process.start()
             except OSError as error:  # a limit on processes: go on with those started

@@ -12,6 +12,7 @@ catalogue always gives the same corpus.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -231,30 +232,41 @@ def _with_addons(request: Request, catalogue: Catalogue) -> None:
             subscription["addons"] = [a.id for a in service.addons]
 
 
-def _addon_holders(catalogue: Catalogue) -> list[dict[str, Any]]:
-    """Subscriptions carrying every add-on some variant disables (e.g. Lön Direkt in eEkonomi)."""
+def _addon_holders(catalogue: Catalogue, service: Service) -> list[dict[str, Any]]:
+    """Subscriptions carrying every add-on a variant of ``service`` disables (Lön Smart Start:
+    Lön Direkt in eEkonomi): only those its own variants read, so that a request is as large
+    as its service needs, however many services the catalogue has."""
     holders: dict[str, set[str]] = {}
-    for service in catalogue.services.values():
-        for variant in service.variants:
-            for ref in variant.disables:
-                if ref.service in catalogue.services:  # else CAT013, and no analysis
-                    holders.setdefault(ref.service, set()).add(ref.addon)
+    for variant in service.variants:
+        for ref in variant.disables:
+            if ref.service in catalogue.services and ref.service != service.id:  # else CAT013
+                holders.setdefault(ref.service, set()).add(ref.addon)
     return [{"service": s, "variant": catalogue.services[s].variants[0].id,
              "agreement_period": _longest(catalogue.services[s], catalogue.services[s].variants[0].id),
              "addons": sorted(addons)}
             for s, addons in sorted(holders.items())]
 
 
+def _digest(request: Request) -> bytes:
+    """A fixed-size fingerprint of a request's content, for finding duplicates."""
+    return hashlib.blake2b(json.dumps(request, sort_keys=True).encode(), digest_size=16).digest()
+
+
 def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> Iterator[Request]:
-    """Every request of the space, with each variation (default: all of them)."""
+    """Every request of the space, with each variation (default: all of them).
+
+    Streamed: memory does not grow with the catalogue. Duplicates (e.g. "no payer" makes
+    requests differing by payer equal) are found by digest among one service's requests,
+    the only ones that can be equal (a request names its service).
+    """
     names = variations or tuple(VARIATIONS)
-    holders = _addon_holders(catalogue)
-    holder_services = {h["service"] for h in holders}
-    seen: set[str] = set()
     for service in catalogue.services.values():
+        holders = _addon_holders(catalogue, service)
+        places = {o.id: _at(catalogue, service, o.id) for o in catalogue.pipeline.operations}
+        seen: set[bytes] = set()
         for operation, kind, variant, current, recipient, period, ending, setting in \
                 _dimensions(catalogue, service):
-            at = _at(catalogue, service, operation.id)
+            at = places[operation.id]
             base = _base(service, operation, kind, current)
             if variant is not None:
                 base["variant"] = variant
@@ -266,13 +278,13 @@ def corpus(catalogue: Catalogue, variations: tuple[str, ...] | None = None) -> I
                 base["ending"] = {"by": ending[0], "service": ending[1]}
             if setting:
                 base["settings"] = dict(setting)
-            if holders and service.id not in holder_services and kind != "new_customer":
+            if holders and kind != "new_customer":
                 base["customer"]["spcs_customer"] = True
                 base["customer"].setdefault("subscriptions", []).extend(holders)  # copied below
             for request in _varied(json.dumps(base), names, at, current):
                 _with_addons(request, catalogue)
-                key = json.dumps(request, sort_keys=True)
-                if key not in seen:  # e.g. "no payer" makes requests differing by payer equal
+                key = _digest(request)
+                if key not in seen:
                     seen.add(key)
                     yield request
 
@@ -331,19 +343,41 @@ def _dimensions(catalogue: Catalogue, service: Service) -> Iterator[Dimension]:
                            recipient, period, ending, setting)
 
 
+KEPT_FOR_ROUNDS = 20_000  # a corpus up to this size is kept (as JSON) for the later rounds
+
+
 def requests(catalogue: Catalogue, count: int | None = None) -> Iterator[Request]:
     """``count`` requests (default: the corpus once): beyond the corpus it starts over, each
-    round with customers of other names, so that every request is distinct."""
-    space = list(corpus(catalogue))
-    if count is None:
-        count = len(space)
-    for index in range(count):
-        rounds, position = divmod(index, len(space))
-        request = space[position]
-        if rounds:
-            request = json.loads(json.dumps(request))
-            request["customer"]["name"] += f" {rounds + 1}"
+    round with customers of other names, so that every request is distinct.
+
+    Streamed: a corpus of up to KEPT_FOR_ROUNDS requests is kept for the later rounds, a
+    larger one generated again for each round, so memory stays bounded however large the
+    catalogue and the count.
+    """
+    kept: list[str] = []  # the corpus as JSON, while it is small enough to keep
+    keeping = True
+    given = 0
+    for request in corpus(catalogue):
+        if given == count:
+            return
+        if keeping and len(kept) < KEPT_FOR_ROUNDS:
+            kept.append(json.dumps(request))
+        elif keeping:
+            keeping, kept = False, []
+        given += 1
         yield request
+    if count is None or given == 0:
+        return
+    round_number = 1
+    while given < count:
+        round_number += 1
+        again = (json.loads(line) for line in kept) if keeping else corpus(catalogue)
+        for request in again:
+            if given == count:
+                return
+            request["customer"]["name"] += f" {round_number}"
+            given += 1
+            yield request
 
 
 def write_requests(catalogue: Catalogue, out: Writer, count: int | None = None) -> None:

@@ -2,9 +2,11 @@
 
 Generates LINES requests, then ROUNDS times: starts `collab batch --jobs JOBS -o plans.jsonl`
 and, once it is planning, kills a worker (SIGKILL, as the out-of-memory killer does), then in
-the next run presses Ctrl-C (SIGINT to the process group), then sends SIGTERM to the group.
-Each run must end within 60 s with its exit code (3, 130, 143), no traceback, no process left
-in its group, no temporary file left and the old output intact. With --complete, one last run
+the next run presses Ctrl-C (SIGINT to the process group), then sends SIGTERM to the group,
+then kills the main process alone (SIGKILL, issue 22). Each run must end within 60 s with its
+exit code (3, 130, 143, -9), no traceback, no process left in its group, no temporary file
+left (after SIGKILL: none once the next write into the folder removed it) and the old output
+intact. With --complete, one last run
 plans every line and its time, rate and peak memory are reported.
 
     python tests/hostile/soak.py                       # 1,000,000 lines, 20 rounds, 2 jobs
@@ -30,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 COLLAB = [sys.executable, "-c", "import cli; cli.main()"]
 OLD = "the old output, which must survive every attack\n"
-EVENTS = (("kill a worker", 3), ("Ctrl-C", 130), ("SIGTERM", 143))
+EVENTS = (("kill a worker", 3), ("Ctrl-C", 130), ("SIGTERM", 143), ("kill the main", -9))
 
 
 def debris(folder: Path) -> list[str]:
@@ -46,11 +48,22 @@ def children(pid: int) -> list[int]:
 
 
 def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    """Whether a process of the group still runs. Once the main process is killed, its dead
+    workers are zombies until init reaps them (about 1.5 s in some containers): not alive."""
+    if not Path("/proc/self/stat").exists():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (name)"
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def attack(requests: Path, plans: Path, jobs: int, event: str, delay: float) -> tuple[float, str]:
@@ -72,6 +85,8 @@ def attack(requests: Path, plans: Path, jobs: int, event: str, delay: float) -> 
                 process.kill()
                 return 0.0, f"no worker found to kill\n{process.communicate()[1]}"
             os.kill(random.choice(workers), signal.SIGKILL)
+        elif event == "kill the main":
+            os.kill(process.pid, signal.SIGKILL)  # its workers must follow it
         else:
             os.killpg(process.pid, signal.SIGINT if event == "Ctrl-C" else signal.SIGTERM)
     except ProcessLookupError:
@@ -94,6 +109,11 @@ def attack(requests: Path, plans: Path, jobs: int, event: str, delay: float) -> 
     if group_alive(process.pid):
         problems.append("a process of the run outlived it")
         os.killpg(process.pid, signal.SIGKILL)
+    if event == "kill the main" and debris(plans.parent):  # left by SIGKILL: the next write
+        other = plans.parent / "other.jsonl"               # into the folder removes it
+        subprocess.run([*COLLAB, "generate", "--count", "1", "-o", str(other)], cwd=ROOT,
+                       capture_output=True, check=False)
+        other.unlink(missing_ok=True)
     if debris(plans.parent):
         problems.append(f"temporary files left: {debris(plans.parent)}")
     if plans.read_text(encoding="utf-8") != OLD:
