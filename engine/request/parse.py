@@ -43,8 +43,8 @@ def _shape(document: Document) -> tuple[type[Request], Document, list[Diagnostic
     does not take, and a REQ020 at each of those fields (REQ001 for a missing or unknown
     operation: the request is then checked against the fields every operation shares)."""
     data = document.data
-    if not isinstance(data, dict):
-        return Request, document, []
+    if not isinstance(data, dict):  # any operation's model says what the file should hold
+        return OPERATION_MODELS["link"], document, []
     operation = data.get("operation")
     ops = list(OPERATION_MODELS)
     if isinstance(operation, str) and operation in OPERATION_MODELS:
