@@ -56,10 +56,10 @@ def _shape(document: Document) -> tuple[type[Request], Document, list[Diagnostic
                     (name,), "REQ020", foreign_field_message(name),
                     f"remove `{name}` from this `operation: {operation}` request; "
                     f"{_INSTEAD[name]}"))
-            elif name not in model.model_fields and isinstance(name, str):
+            elif name not in model.model_fields:
                 problems.append(document.diagnostic(
                     (name,), "REQ001", f"unknown field '{name}'",
-                    did_you_mean(name, model.model_fields) or
+                    did_you_mean(str(name), model.model_fields) or
                     f"an `operation: {operation}` request has the fields "
                     f"{', '.join(model.model_fields)}"))
         kept = {k: v for k, v in data.items() if k in model.model_fields}
