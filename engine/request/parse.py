@@ -24,10 +24,10 @@ from engine.request.model import (
 _INSTEAD = {
     "variant": "the collaboration's own variant applies (customer.collaborations); to change "
                "it, ask for `operation: change_variant` first",
-    "invoice_recipient": "the collaboration's payer applies; to change it, ask for "
-                         "`operation: change_invoice_recipient`",
-    "agreement_period": "the collaboration's period applies; to change it, ask for "
-                        "`operation: change_agreement_period`",
+    "invoice_recipient": "the collaboration keeps its payer; to change it once the "
+                         "collaboration is active, ask for `operation: change_invoice_recipient`",
+    "agreement_period": "the collaboration keeps its period; to change it once the "
+                        "collaboration is active, ask for `operation: change_agreement_period`",
     "settings": "settings are chosen when the service is activated (`operation: activate`)",
     "ending": "`ending` says how an `operation: end` ends the collaboration",
 }
