@@ -145,6 +145,10 @@ CODES: dict[str, CodeInfo] = {
                        "request.yaml:11:3: [error] a customer with subscriptions is a Spcs customer (REQ017)"),
     "REQ018": CodeInfo("A subscription or collaboration is listed twice.",
                        "request.yaml:20:7: [error] two subscriptions of 'eekonomi' (REQ018)"),
+    "REQ020": CodeInfo("The request gives a field its operation does not take (the variant of an "
+                       "`end` is the collaboration's, `ending` belongs to `end`, `settings` to "
+                       "`activate`).",
+                       "request.yaml:3:1: [error] `ending` applies to `operation: end` only (REQ020)"),
     # the engine
     "ENG001": CodeInfo("durable-rules failed on a request or refused a ruleset: a bug.",
                        "<engine>: [error] durable-rules failed on a request: Could not assert fact, error code: 303 (ENG001)"),

@@ -17,7 +17,6 @@ from engine.catalogue.types import (
 )
 
 #: What a request of an operation may choose; the space takes every value of each.
-Choice = Literal["variant", "invoice_recipient", "agreement_period", "settings", "ending"]
 #: A kind of customer: a subscriber of the service, a Spcs customer without it, or new to Spcs.
 CustomerKind = Literal["subscriber", "spcs_customer", "new_customer"]
 
@@ -68,11 +67,6 @@ class OperationSpace(Model):
         min_length=1,
         description="The kinds of customer its requests are generated for.",
         examples=[["subscriber", "spcs_customer", "new_customer"]],
-    )
-    chooses: list[Choice] = Field(
-        [],
-        description="What its requests choose; every value the catalogue allows is generated.",
-        examples=[["variant", "invoice_recipient", "agreement_period", "settings"]],
     )
 
 
@@ -139,12 +133,12 @@ class Pipeline(Model):
     )
     operations: list[OperationSpace] = Field(
         min_length=1,
-        description="The operations requests ask for, and what each chooses: the space the "
-        "analysis and `collab generate` cover.",
+        description="The operations requests ask for: the space the analysis and `collab "
+        "generate` cover, each operation with every field its request takes (the request "
+        "model decides which: schemas/request.schema.json).",
         examples=[[{"id": "activate", "starts": True,
-                    "customers": ["subscriber", "spcs_customer", "new_customer"],
-                    "chooses": ["variant", "invoice_recipient", "agreement_period", "settings"]},
-                   {"id": "end", "chooses": ["ending"]}]],
+                    "customers": ["subscriber", "spcs_customer", "new_customer"]},
+                   {"id": "end"}]],
     )
     payers: list[Recipient] = Field(
         min_length=1, description="Who can be the invoice recipient of a collaboration.",

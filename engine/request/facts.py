@@ -92,9 +92,10 @@ def with_decisions(catalogue: Catalogue, request: Request, base: dict[str, Any],
     only these again after each stage that decides something.
     """
     service = catalogue.services[request.service]
-    variant_id = decided.get("variant.id", request.variant)
-    recipient = decided.get("invoice_recipient", request.invoice_recipient)
-    period = decided.get("agreement_period", request.agreement_period)
+    asked = request.asked
+    variant_id = decided.get("variant.id", asked.variant)
+    recipient = decided.get("invoice_recipient", asked.invoice_recipient)
+    period = decided.get("agreement_period", asked.agreement_period)
     facts = dict(base)
     scenario = decided.get("scenario")
     if scenario is not None:
@@ -151,7 +152,8 @@ def request_facts(catalogue: Catalogue, request: Request) -> dict[str, Any]:
         subscription.variant if subscription else None)
     if current_id is not None:
         facts.update(_variant_facts(catalogue, service.id, current_id, "current"))
-    for setting_id, value in request.settings.items():
+    asked = request.asked
+    for setting_id, value in asked.settings.items():
         facts[SETTING_PREFIX + setting_id] = value
 
     main_contact, details = customer.main_contact, customer.contact_details
@@ -205,9 +207,9 @@ def request_facts(catalogue: Catalogue, request: Request) -> dict[str, Any]:
     facts["prerequisites.missing"] = LocalText({
         lang: "; ".join(d.in_(lang) for d in missing)
         for lang in catalogue.pipeline.languages}) if missing else ""
-    if request.ending is not None:
-        facts["ending.by"] = request.ending.by
-        facts["ending.service"] = request.ending.service
+    if asked.ending is not None:
+        facts["ending.by"] = asked.ending.by
+        facts["ending.service"] = asked.ending.service
     facts["agency.name"] = agency.name
     facts["agency.id"] = agency.id
     return {name: value for name, value in facts.items() if value is not None}

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, NamedTuple, Self, cast
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, TypeAdapter, field_validator
 
 from engine.catalogue.types import (
     Email,
@@ -223,7 +223,14 @@ class Ending(Model):
 
 
 class Request(Model):
-    """What the agency (or customer) asks for, with the facts the rules need."""
+    """The part every request shares: what is asked, of which service, for which customer, by
+    which agency, and the task the collaboration is (or is to be) connected to.
+
+    A request is one of the operation models below (ActivateRequest, ...), each accepting
+    exactly the fields its operation uses; `validate_request` picks it by `operation`.
+    `Request.model_validate` does the same, so that code validating "a request" gets the
+    operation's own model.
+    """
 
     operation: Operation = Field(
         description="What is asked for: activate, accept_invitation, change_variant, "
@@ -234,37 +241,10 @@ class Request(Model):
         description="The service, by id (`collab services` lists them).",
         examples=["eekonomi"],
     )
-    variant: Id | None = Field(
-        None,
-        description="The variant asked for (activate, change_variant).",
-        examples=["smart"],
-    )
     task: Text | None = Field(
         None,
         description="The id of the task the collaboration is connected to.",
         examples=["T-100"],
-    )
-    invoice_recipient: Recipient | None = Field(
-        None,
-        description="Who pays: agency or customer. Left out, the rules apply a default where "
-        "there is one.",
-        examples=["customer"],
-    )
-    agreement_period: int | None = Field(
-        None,
-        description="The agreement period asked for, in months; one the variant allows (3 or 12).",
-        examples=[12],
-    )
-    settings: dict[Id, Id] = Field(
-        {},
-        description="Choices for the service's settings, setting id: value (Lön Smart: who "
-        "registers time).",
-        examples=[{"time_registration": "employees"}],
-    )
-    ending: Ending | None = Field(
-        None,
-        description="For end: who ends the collaboration and whether the service ends too.",
-        examples=[{"by": "customer", "service": "continue"}],
     )
     customer: Customer = Field(
         description="The customer company and what it has now.",
@@ -282,4 +262,175 @@ class Request(Model):
         examples=[{"id": _AGENCY_ID, "name": "Byrå Redovisning AB", "tasks": [_TASK]}],
     )
 
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """On Request itself: the model of the request's operation (see validate_request)."""
+        if cls is Request:
+            return cast(Self, REQUESTS.validate_python(obj, *args, **kwargs))
+        return super().model_validate(obj, *args, **kwargs)
 
+    @property
+    def asked(self) -> Asked:
+        """What the request chooses, whatever its operation: None (or no settings) for a
+        field its operation does not take."""
+        return Asked(
+            variant=getattr(self, "variant", None),
+            invoice_recipient=getattr(self, "invoice_recipient", None),
+            agreement_period=getattr(self, "agreement_period", None),
+            settings=getattr(self, "settings", {}),
+            ending=getattr(self, "ending", None),
+        )
+
+
+class Asked(NamedTuple):
+    """The fields of a request that differ by operation, read the same way for every one."""
+
+    variant: str | None
+    invoice_recipient: Recipient | None
+    agreement_period: int | None
+    settings: dict[str, str]
+    ending: Ending | None
+
+
+# The fields by operation. Each is decided from the help pages and from the rules that read
+# the fact it gives (`grep` rules/*.yaml for `operation:` and the fact in `when:`).
+
+def _variant(what: str) -> Any:
+    return Field(None, description=what, examples=["smart"])
+
+
+def _recipient(what: str) -> Any:
+    return Field(None, description=what, examples=["customer"])
+
+
+def _period(what: str) -> Any:
+    return Field(None, description=what, examples=[12])
+
+
+class ActivateRequest(Request):
+    """The agency activates a collaboration (and the service) from Advisor: it chooses the
+    variant, the task, the invoice recipient and the agreement period in the window Activate
+    service ([001] L42-L46), and for Lön Smart who registers time ([000]; read by
+    reject-time-registration-missing and lon-smart-*-registers-time)."""
+
+    operation: Literal["activate"] = Field(description="Activate a collaboration.",
+                                           examples=["activate"])
+    variant: Id | None = _variant(
+        "The variant asked for. Left out, a subscriber is invited in its current variant and a "
+        "service with one variant takes it.")
+    invoice_recipient: Recipient | None = _recipient(
+        "Who pays: agency or customer. Left out, the rules apply a default where there is one.")
+    agreement_period: int | None = _period(
+        "The agreement period asked for, in months; one the variant allows (3 or 12).")
+    settings: dict[Id, Id] = Field(
+        {},
+        description="Choices for the service's settings, setting id: value (Lön Smart: who "
+        "registers time); made when the service is activated.",
+        examples=[{"time_registration": "employees"}],
+    )
+
+
+class AcceptInvitationRequest(Request):
+    """The agency accepts the customer's invitation from inside the service ([001] L25-L36):
+    it connects the service to a task; the variant is the one the customer invited in (read
+    by default-variant-of-subscription and reject-variant-*). No page lets the agency choose
+    a payer or a period when accepting."""
+
+    operation: Literal["accept_invitation"] = Field(
+        description="Accept the customer's invitation.", examples=["accept_invitation"])
+    variant: Id | None = _variant(
+        "The variant the customer invited in. Left out, the one it subscribes to.")
+
+
+class ChangeVariantRequest(Request):
+    """The agency changes the variant of an active collaboration ([001] L22-L24). The same
+    pen icon in Advisor changes the variant, the period and the payer ([003] L88, D24), and
+    the new variant may not allow the current ones (Lön Smart Start: only the agency pays; read by
+    reject-recipient-not-allowed and reject-period-not-allowed). Settings are chosen on
+    activation, not on a change."""
+
+    operation: Literal["change_variant"] = Field(description="Change the variant.",
+                                                 examples=["change_variant"])
+    variant: Id | None = _variant("The variant to change to.")
+    invoice_recipient: Recipient | None = _recipient(
+        "Who pays in the new variant. Left out, the collaboration's payer.")
+    agreement_period: int | None = _period(
+        "The agreement period in the new variant, in months. Left out, the collaboration's.")
+
+
+class ChangeInvoiceRecipientRequest(Request):
+    """The agency changes who pays for an active collaboration (D24). Its variant and period
+    are the collaboration's (default-variant-of-collaboration, default-period-of-collaboration)."""
+
+    operation: Literal["change_invoice_recipient"] = Field(
+        description="Change the invoice recipient.", examples=["change_invoice_recipient"])
+    invoice_recipient: Recipient | None = _recipient("The new invoice recipient.")
+
+
+class ChangeAgreementPeriodRequest(Request):
+    """The agency changes the agreement period of an active collaboration (D24). Its variant
+    and payer are the collaboration's (default-*-of-collaboration)."""
+
+    operation: Literal["change_agreement_period"] = Field(
+        description="Change the agreement period.", examples=["change_agreement_period"])
+    agreement_period: int | None = _period("The new agreement period, in months (3 or 12).")
+
+
+class EndRequest(Request):
+    """The agency or the customer ends a collaboration ([003] L88, L109-L117): who ends it and
+    whether the service ends too (read by end-* and reject-continue-alone-*). The variant,
+    payer and period are the collaboration's: to end in another variant, change it first."""
+
+    operation: Literal["end"] = Field(description="End the collaboration.", examples=["end"])
+    ending: Ending | None = Field(
+        None,
+        description="Who ends the collaboration and whether the service ends too.",
+        examples=[{"by": "customer", "service": "continue"}],
+    )
+
+
+class LinkRequest(Request):
+    """The agency links a collaboration made in Byråstöd to a service and a task ([002] L11,
+    D25). Everything else is the collaboration's."""
+
+    operation: Literal["link"] = Field(description="Link a Byråstöd collaboration.",
+                                       examples=["link"])
+
+
+OPERATION_MODELS: dict[str, type[Request]] = {
+    "activate": ActivateRequest,
+    "accept_invitation": AcceptInvitationRequest,
+    "change_variant": ChangeVariantRequest,
+    "change_invoice_recipient": ChangeInvoiceRecipientRequest,
+    "change_agreement_period": ChangeAgreementPeriodRequest,
+    "end": EndRequest,
+    "link": LinkRequest,
+}
+
+AnyRequest = Annotated[
+    ActivateRequest | AcceptInvitationRequest | ChangeVariantRequest
+    | ChangeInvoiceRecipientRequest | ChangeAgreementPeriodRequest | EndRequest | LinkRequest,
+    Field(discriminator="operation"),
+]
+REQUESTS: TypeAdapter[Request] = TypeAdapter(AnyRequest)
+COMMON_FIELDS: tuple[str, ...] = tuple(Request.model_fields)
+
+
+def own_fields(operation: str) -> tuple[str, ...]:
+    """The fields only some operations take that ``operation`` takes, in declaration order."""
+    return tuple(name for name in OPERATION_MODELS[operation].model_fields
+                 if name not in COMMON_FIELDS)
+
+
+def operations_taking(name: str) -> list[str]:
+    """The operations whose requests take the field ``name``, in the order of Operation."""
+    return [op for op, model in OPERATION_MODELS.items() if name in model.model_fields]
+
+
+OPERATION_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
+    name for op in OPERATION_MODELS for name in own_fields(op)))
+
+
+def validate_request(data: Any) -> Request:
+    """The request in ``data``, as the model of its operation; raises ValidationError."""
+    return REQUESTS.validate_python(data)

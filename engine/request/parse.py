@@ -13,13 +13,91 @@ from engine.errors import (
     Diagnostic,
     RequestError,
 )
-from engine.request.model import Request
+from engine.request.model import (
+    OPERATION_FIELDS,
+    OPERATION_MODELS,
+    Request,
+    operations_taking,
+)
+
+# What to do instead of giving a field the request's operation does not take.
+_INSTEAD = {
+    "variant": "the collaboration's own variant applies (customer.collaborations); to change "
+               "it, ask for `operation: change_variant` first",
+    "invoice_recipient": "the collaboration keeps its payer; to change it once the "
+                         "collaboration is active, ask for `operation: change_invoice_recipient`",
+    "agreement_period": "the collaboration keeps its period; to change it once the "
+                        "collaboration is active, ask for `operation: change_agreement_period`",
+    "settings": "settings are chosen when the service is activated (`operation: activate`)",
+    "ending": "`ending` says how an `operation: end` ends the collaboration",
+}
+
+
+def _listed(words: list[str]) -> str:
+    quoted = [f"`{w}`" for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _shape(document: Document) -> tuple[type[Request], Document, list[Diagnostic]]:
+    """The model of the request's operation, the document without the fields that operation
+    does not take, and a REQ020 at each of those fields (REQ001 for a missing or unknown
+    operation: the request is then checked against the fields every operation shares)."""
+    data = document.data
+    if not isinstance(data, dict):  # any operation's model says what the file should hold
+        return OPERATION_MODELS["link"], document, []
+    operation = data.get("operation")
+    ops = list(OPERATION_MODELS)
+    if isinstance(operation, str) and operation in OPERATION_MODELS:
+        model = OPERATION_MODELS[operation]
+        problems = []
+        for name in data:
+            if name in OPERATION_FIELDS and name not in model.model_fields:
+                problems.append(document.diagnostic(
+                    (name,), "REQ020", foreign_field_message(name),
+                    f"remove `{name}` from this `operation: {operation}` request; "
+                    f"{_INSTEAD[name]}"))
+            elif name not in model.model_fields:
+                problems.append(document.diagnostic(
+                    (name,), "REQ001", f"unknown field '{name}'",
+                    did_you_mean(str(name), model.model_fields) or
+                    f"an `operation: {operation}` request has the fields "
+                    f"{', '.join(model.model_fields)}"))
+        kept = {k: v for k, v in data.items() if k in model.model_fields}
+        return model, Document(document.path, kept, document.positions, document.digest), problems
+    if "operation" not in data:
+        problem = document.diagnostic((), "REQ001", "missing required field 'operation'",
+                                      f"add operation: one of {', '.join(ops)}")
+    else:
+        shown = repr(operation) if isinstance(operation, str) else "not text"
+        problem = document.diagnostic(
+            ("operation",), "REQ001",
+            f"'operation' must be one of {', '.join(ops)}, not {shown}",
+            (did_you_mean(operation, ops) if isinstance(operation, str) else "")
+            or "use one of the operations listed")
+    # the rest is checked against the fields every operation shares
+    kept = {k: v for k, v in data.items() if k not in OPERATION_FIELDS and k != "operation"}
+    rest = Document(document.path, {**kept, "operation": "link"}, document.positions,
+                    document.digest)
+    return OPERATION_MODELS["link"], rest, [problem]
+
+
+def foreign_field_message(name: str) -> str:
+    """"`variant` applies to `operation: activate`, `accept_invitation` and `change_variant`
+    only": the operations that take the field ``name``."""
+    # the message's "`operation: " opens the first operation's quote
+    return f"`{name}` applies to `operation: {_listed(operations_taking(name))[1:]} only"
 
 
 def request_from_document(document: Document, catalogue: Catalogue) -> Request:
-    """The request in ``document``, checked against the catalogue; raises RequestError."""
-    request, problems = validate_model(Request, document, "REQ001")
-    if request is None:
+    """The request in ``document``, checked against the catalogue; raises RequestError.
+
+    A field that the request's operation does not take is REQ020 (the variant of an `end`,
+    for instance, is the collaboration's): each operation's model accepts exactly its own.
+    """
+    model, shaped, foreign = _shape(document)
+    request, problems = validate_model(model, shaped, "REQ001")
+    problems = sorted(foreign + problems, key=lambda d: (d.line, d.column))
+    if request is None or problems:
         raise RequestError(problems)
     problems = _RequestChecker(document, catalogue).check(request)
     if problems:
@@ -67,12 +145,13 @@ class _RequestChecker:
                      f"agreement periods: {', '.join(map(str, known))} months")
 
     def check(self, request: Request) -> list[Diagnostic]:
+        asked = request.asked
         service = self.service(request.service, ("service",))
         if service is not None:
-            if request.variant is not None:
-                self.variant(service, request.variant, ("variant",))
+            if asked.variant is not None:
+                self.variant(service, asked.variant, ("variant",))
             declared = {s.id: s for s in service.settings}
-            for setting_id, value in request.settings.items():
+            for setting_id, value in asked.settings.items():
                 if setting_id not in declared:
                     self.add(("settings", setting_id), "REQ013",
                              f"{service.name} has no setting '{setting_id}'",
@@ -82,7 +161,7 @@ class _RequestChecker:
                     self.add(("settings", setting_id), "REQ013",
                              f"'{value}' is not a value of {setting_id}",
                              f"values: {', '.join(declared[setting_id].values)}")
-        self.period(request.agreement_period, ("agreement_period",))
+        self.period(asked.agreement_period, ("agreement_period",))
         task_ids = [t.id for t in request.agency.tasks]
         if request.task is not None and request.task not in task_ids:
             self.add(("task",), "REQ012", f"the agency has no task '{request.task}' for this customer",

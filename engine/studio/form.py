@@ -64,7 +64,33 @@ def _choices(catalogue: Catalogue, path: str) -> tuple[tuple[str, str, str], ...
 
 
 def _request_schema(catalogue: Catalogue) -> dict[str, Any]:
-    return generate(catalogue)["request.schema.json"]
+    """The request schema as one object: the properties of every operation's branch (`oneOf`),
+    `operation` a choice of them all, and a field only some operations take saying which."""
+    schema = generate(catalogue)["request.schema.json"]
+    branches = [schema["$defs"][b["$ref"].rsplit("/", 1)[-1]] for b in schema.get("oneOf", [])]
+    if not branches:
+        return schema
+    properties: dict[str, Any] = {}
+    takers: dict[str, list[str]] = {}
+    for branch in branches:
+        operation = branch["properties"]["operation"]["const"]
+        for name, prop in branch["properties"].items():
+            properties.setdefault(name, prop)
+            takers.setdefault(name, []).append(operation)
+    operations = takers["operation"]
+    properties["operation"] = {"enum": operations, "title": "Operation",
+                               "description": "What is asked for."}
+    for name, ops in takers.items():
+        if len(ops) < len(operations):
+            prop = properties[name]
+            properties[name] = {**prop, "description": f"{prop.get('description', '')} "
+                                f"(only {', '.join(ops)})".strip()}
+    # the request's own fields first, then the customer's and the agency's groups
+    properties = {name: properties[name]
+                  for name in sorted(properties, key=lambda n: n in ("customer", "agency"))}
+    required = set.intersection(*(set(b.get("required", [])) for b in branches))
+    return {**schema, "properties": properties,
+            "required": [name for name in properties if name in required]}
 
 
 @lru_cache(maxsize=4)  # per catalogue (compared by identity): the page asks on every visit

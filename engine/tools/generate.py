@@ -5,9 +5,11 @@ customer kind x invoice recipient x agreement period x ending x setting value, e
 with one *variation* (no task, another agency's collaboration, no main contact, ...) so
 that every rule has a request that can reach it. Everything is read from the catalogue:
 services, variants, periods and settings from services/, and which operations there are,
-which start a collaboration, which kinds of customer and what each chooses from the
-`operations`, `payers` and `endings` of rules/pipeline.yaml. The order is fixed: the same
-catalogue always gives the same corpus.
+which start a collaboration and which kinds of customer from the `operations`, `payers` and
+`endings` of rules/pipeline.yaml. What each operation chooses is what its request model takes
+(engine.request.model: `own_fields`), each field present with every value and absent (a
+variation `no_<field>`), so the corpus holds no field an operation does not take. The order is
+fixed: the same catalogue always gives the same corpus.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.pipeline import OperationSpace
 from engine.catalogue.service import Service
 from engine.files import Writer
+from engine.request.model import own_fields
 
 AGENCY_ID = "556000-0001"
 OTHER_AGENCY_ID = "556000-0002"
@@ -145,6 +148,22 @@ def _vary_no_recipient(r: Request, at: _At) -> None:
     r.pop("invoice_recipient", None)
 
 
+def _vary_no_variant(r: Request, at: _At) -> None:
+    r.pop("variant", None)
+
+
+def _vary_no_period(r: Request, at: _At) -> None:
+    r.pop("agreement_period", None)
+
+
+def _vary_no_settings(r: Request, at: _At) -> None:
+    r.pop("settings", None)
+
+
+def _vary_no_ending(r: Request, at: _At) -> None:
+    r.pop("ending", None)
+
+
 def _vary_no_contact_details(r: Request, at: _At) -> None:
     r["customer"].pop("contact_details", None)
 
@@ -204,6 +223,10 @@ VARIATIONS: dict[str, Callable[[Request, _At], None]] = {
     "other_collaboration": _vary_other_collaboration,
     "no_task_selected": _vary_no_task_selected,
     "no_recipient": _vary_no_recipient,
+    "no_variant": _vary_no_variant,
+    "no_period": _vary_no_period,
+    "no_settings": _vary_no_settings,
+    "no_ending": _vary_no_ending,
     "no_contact_details": _vary_no_contact_details,
     "used_before_no_login": _vary_used_before_no_login,
     "flip_collaboration": _vary_flip_collaboration,
@@ -327,7 +350,7 @@ def _dimensions(catalogue: Catalogue, service: Service) -> Iterator[Dimension]:
                                         for s in service.settings]))
     for variant in variants:
         for operation in pipeline.operations:
-            chooses = set(operation.chooses)
+            chooses = set(own_fields(operation.id))
             for kind in operation.customers:
                 if operation.starts:  # a subscriber has a subscription in some variant
                     currents: list[str | None] = list(variants) if kind == "subscriber" else [None]

@@ -24,7 +24,7 @@ from engine.catalogue.rule import Compare, RuleFile
 from engine.catalogue.service import Service
 from engine.catalogue.values import value_domain
 from engine.plan.model import Plan
-from engine.request.model import Request
+from engine.request.model import REQUESTS, Request
 from engine.tools.cases import Case
 
 SCHEMA_BASE = "https://collab-engine.invalid/schemas/"
@@ -48,7 +48,9 @@ def generate(catalogue: Catalogue) -> dict[str, Schema]:
     for name, (model, title) in SCHEMAS.items():
         mode: Literal["validation", "serialization"] = (
             "serialization" if model is Plan else "validation")
-        schema = model.model_json_schema(by_alias=True, mode=mode)
+        # a request is one model per operation, chosen by `operation` (oneOf + discriminator)
+        schema = (REQUESTS.json_schema(by_alias=True, mode=mode) if model is Request
+                  else model.model_json_schema(by_alias=True, mode=mode))
         schemas[name] = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": SCHEMA_BASE + name,
@@ -224,11 +226,12 @@ class _Refiner:
         embedded = copy.deepcopy(request)
         defs.update(embedded.pop("$defs", {}))
         defs["Request"] = {k: v for k, v in embedded.items() if k not in ("$schema", "$id")}
+        activate = defs["ActivateRequest"]
         schema["properties"]["request"] = {
             "anyOf": [{"$ref": "#/$defs/Request"}, {"type": "null"}],
             "description": "The request, written inline.",
-            "examples": [{name: embedded["properties"][name]["examples"][0]
-                          for name in embedded["required"]}],
+            "examples": [{name: activate["properties"][name]["examples"][0]
+                          for name in activate["required"]}],
         }
         schema["properties"]["expect"].update(
             description="What the plan must show; a key left out is not checked.",

@@ -27,6 +27,20 @@ from engine.tools.generate import VARIATIONS, corpus, vary
 OPERATIONS = ("activate", "accept_invitation", "change_variant", "change_invoice_recipient",
               "change_agreement_period", "end", "link")
 ACTIVATIONS = ("activate", "accept_invitation")
+#: The fields each operation's request takes beyond the shared ones (service, task, customer,
+#: agency), from the help pages: the window Activate service ([001] L42-L46, [000] time
+#: registration), an invitation's variant ([001] L25), the pen icon's edits ([003] L88), the
+#: ending's choice ([003] L111-L117). Written here, not taken from the engine.
+OWN_FIELDS: dict[str, set[str]] = {
+    "activate": {"variant", "invoice_recipient", "agreement_period", "settings"},
+    "accept_invitation": {"variant"},
+    "change_variant": {"variant", "invoice_recipient", "agreement_period"},
+    "change_invoice_recipient": {"invoice_recipient"},
+    "change_agreement_period": {"agreement_period"},
+    "end": {"ending"},
+    "link": set(),
+}
+CHOSEN_FIELDS = set().union(*OWN_FIELDS.values())
 OUR_AGENCY = "556000-0001"
 OTHER_AGENCIES = ("556000-0002", "559999-9999")
 EMAILS = ("eva@kund.se", "login@kund.se", "sara.ek@bageri-solsidan.se", "a@b.co")
@@ -272,6 +286,8 @@ def valid_requests(draw: st.DrawFn, catalogue: Catalogue, pins: Pins | None = No
         request["ending"] = {
             "by": draw(st.sampled_from(("agency", "customer"))),
             "service": draw(st.sampled_from(admitted(("end", "continue"), pins.get("ending"))))}
+    for name in CHOSEN_FIELDS - OWN_FIELDS[operation]:
+        request.pop(name, None)  # a field its operation does not take is refused (REQ020)
     return request
 
 
@@ -369,6 +385,8 @@ BREAKERS: dict[str, tuple[Callable[[Request], None], set[str]]] = {
     "bad_recipient": (_set(("invoice_recipient",), "bank"), {"REQ001"}),
     "bad_ending": (_set(("ending",), {"by": "support", "service": "end"}), {"REQ001"}),
     "empty_name": (_set(("customer", "name"), ""), {"REQ001"}),
+    "ending_of_another_operation": (_set(("ending",), {"by": "agency", "service": "end"}),
+                                    {"REQ020"}),
     "list_for_mapping": (_set(("customer",), []), {"REQ001"}),
 }
 NOT_MAPPINGS: list[Any] = [None, [], "activate", 3, 1.5, True, ["operation", "activate"]]
@@ -379,9 +397,23 @@ def invalid_requests(draw: st.DrawFn, catalogue: Catalogue, how: str) -> Any:
     """A valid request broken as BREAKERS[how] says, or (how="not_a_mapping") no mapping."""
     if how == "not_a_mapping":
         return draw(st.sampled_from(NOT_MAPPINGS))
-    request = copy.deepcopy(draw(valid_requests(catalogue)))
+    field = BROKEN_FIELD.get(how)
+    # a broken field is given to an operation that takes it (or, *_of_another_operation, to
+    # one that does not)
+    foreign = how.endswith("_of_another_operation")
+    takers = [op for op in OPERATIONS if (field in OWN_FIELDS[op]) != foreign]
+    request = copy.deepcopy(draw(valid_requests(
+        catalogue, {"operation": takers} if field else None)))
     BREAKERS[how][0](request)
     return request
+
+
+#: The field a breaker breaks, where only some operations take it.
+BROKEN_FIELD = {"foreign_variant": "variant", "bad_variant_id": "variant",
+                "unknown_setting": "settings", "unknown_period": "agreement_period",
+                "quoted_period": "agreement_period", "float_period": "agreement_period",
+                "bool_period": "agreement_period", "bad_recipient": "invoice_recipient",
+                "bad_ending": "ending", "ending_of_another_operation": "ending"}
 
 
 # --------------------------------------------------------------------------- catalogues
