@@ -21,7 +21,7 @@ from engine.catalogue.types import OUTCOME_PRECEDENCE, Outcome, Scalar
 from engine.errors import DecisionConflictError, Diagnostic, InputError
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.evaluation.host import durable_matcher
-from engine.plan.model import Decision, Plan, PlanRejection, PlanStep, PlanWarning, Ref
+from engine.plan.model import Decision, Plan, PlanNote, PlanRejection, PlanStep, PlanWarning, Ref
 from engine.request.facts import request_facts, with_decisions
 from engine.request.model import Request
 from engine.request.parse import parse_request
@@ -157,11 +157,16 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
                       hint=_fill(p.rule.then.reject.hint, facts), rule=p.rule.id, source=p.rule.source)
         for p in matched if p.rule.then.reject is not None
     ]
-    # A rejected plan shows its reasons only: steps, warnings and defaults assume it goes ahead.
+    # A rejected plan shows its reasons only: steps, warnings, notes and defaults assume it goes
+    # ahead.
     warnings = [] if rejections else [
         PlanWarning(code=w.code, message=_fill(w.message, facts), rule=p.rule.id,
                     source=p.rule.source)
         for p in matched for w in p.rule.then.warnings
+    ]
+    notes = [] if rejections else [
+        PlanNote(text=_fill(note, facts), rule=p.rule.id, source=p.rule.source)
+        for p in matched for note in p.rule.then.notes
     ]
     steps = [] if rejections else [
         PlanStep(number=number, phase=step.phase, actor=step.actor, text=_fill(step.text, facts),
@@ -183,6 +188,7 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
         decisions=[d for d in evaluation.decisions if not rejections or d.fact == "scenario"],
         steps=steps,
         warnings=warnings,
+        notes=notes,
         rejections=rejections,
     )
     result.labels.update(_labels(catalogue, lang))

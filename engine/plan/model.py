@@ -1,4 +1,5 @@
-"""The shape of a plan: outcome, ordered steps with actor, rule and D-facts, warnings, rejections.
+"""The shape of a plan: outcome, ordered steps with actor, rule and D-facts, warnings, notes,
+rejections.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ _PLAN_WARNING = {
     "rule": "subscriber-no-charge-until-renewal",
     "source": ["D14"],
 }
+_PLAN_NOTE = {
+    "text": "The customer chose to end the collaboration; this plan follows that choice.",
+    "rule": "end-by-agency",
+    "source": ["D29"],
+}
 _PLAN_REJECTION = {
     "code": "NO_TASK",
     "message": "The agency has no task connected to Bageri Solsidan AB.",
@@ -85,6 +91,16 @@ class PlanWarning(Model):
     rule: RuleId = Field(description="The rule this comes from.",
                          examples=["subscriber-no-charge-until-renewal"])
     source: list[DFact] = Field(description="The domain facts behind that rule.", examples=[["D14"]])
+
+
+class PlanNote(Model):
+    """Something the agency should know that is no step anyone takes: whose choice the request
+    was, advice a help page gives."""
+
+    text: str = Field(description="The note, with the request's facts filled in.",
+                      examples=[_PLAN_NOTE["text"]])
+    rule: RuleId = Field(description="The rule this comes from.", examples=[_PLAN_NOTE["rule"]])
+    source: list[DFact] = Field(description="The domain facts behind that rule.", examples=[["D29"]])
 
 
 class PlanRejection(Model):
@@ -150,6 +166,12 @@ class Plan(Model):
         description="What the agency should know; the plan goes ahead. Empty when the request "
         "is rejected.",
         examples=[[_PLAN_WARNING]],
+    )
+    notes: list[PlanNote] = Field(
+        [],
+        description="What the agency should know that is no step (whose choice it was, advice a "
+        "page gives); shown after the steps. Empty when the request is rejected.",
+        examples=[[_PLAN_NOTE]],
     )
     rejections: list[PlanRejection] = Field(
         description="Every reason the request is rejected; empty unless the outcome is rejected.",

@@ -19,6 +19,7 @@ _DEFAULT_LABELS = {
     "what_to_do": "what to do",
     "steps": "Steps",
     "warnings": "Warnings",
+    "notes": "Notes",
     **OUTCOME_WORDS,
 }
 
@@ -68,6 +69,9 @@ def plan_text(plan: Plan) -> str:
         for s in plan.steps:
             lines.append(f"  {s.number:>2}. {actors[s.actor]:<{width}}  {v(s.text)}  "
                          f"[{v(s.rule)}; {_sources(s.source)}]")
+    if plan.notes:
+        lines.append(f"{word('notes')}:")
+        lines += [f"  * {v(n.text)}  [{v(n.rule)}; {_sources(n.source)}]" for n in plan.notes]
     if plan.warnings:
         lines.append(f"{word('warnings')}:")
         lines += [f"  ! {v(w.code)}: {v(w.message)}  [{v(w.rule)}; {_sources(w.source)}]"
