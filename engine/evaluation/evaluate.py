@@ -185,7 +185,8 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
         customer=request.customer.name,
         outcome=evaluation.outcome,
         scenario=Ref(id=scenario.id, name=scenario.name.in_(lang)) if scenario else None,
-        decisions=[d for d in evaluation.decisions if not rejections or d.fact == "scenario"],
+        decisions=[_worded(d, catalogue, request.service, lang) for d in evaluation.decisions
+                   if not rejections or d.fact == "scenario"],
         steps=steps,
         warnings=warnings,
         notes=notes,
@@ -193,6 +194,27 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
     )
     result.labels.update(_labels(catalogue, lang))
     return result
+
+
+def _worded(decision: Decision, catalogue: Catalogue, service_id: str, lang: str) -> Decision:
+    """``decision`` with its fact's name and its value in ``lang``: a variant's or scenario's
+    name, else the glossary's word for the value."""
+    glossary = catalogue.pipeline.glossary
+    word = glossary.facts.get(decision.fact)
+    label = word.in_(lang) if word is not None else decision.fact
+    value = decision.value
+    service = catalogue.services[service_id]
+    scenario = next((s for s in catalogue.pipeline.scenarios if s.id == value), None)
+    if decision.fact == "variant.id" and isinstance(value, str) and service.has_variant(value):
+        shown = service.variant(value).name
+    elif decision.fact == "scenario" and scenario is not None:
+        shown = scenario.name.in_(lang)
+    else:
+        shown = fill(f"{{{_VALUE}}}", {_VALUE: value}, glossary, lang)
+    return decision.model_copy(update={"label": label, "shown": shown})
+
+
+_VALUE = "value"  # the placeholder a decided value is read through
 
 
 @lru_cache(maxsize=16)

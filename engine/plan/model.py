@@ -62,6 +62,8 @@ _PLAN_REJECTION = {
 _DECISION = {
     "fact": "invoice_recipient",
     "value": "customer",
+    "label": "Invoice recipient",
+    "shown": "customer",
     "rule": "default-recipient-subscriber",
     "source": ["D14"],
 }
@@ -119,6 +121,11 @@ class Decision(Model):
 
     fact: str = Field(description="The fact decided.", examples=["invoice_recipient"])
     value: Scalar = Field(description="The value it was given.", examples=["customer", 12])
+    label: str = Field("", description="The fact's name in the plan's language (the glossary's "
+                       "`facts:`).", examples=[_DECISION["label"]])
+    shown: str = Field("", description="The value as the plan's language reads it: a variant's "
+                       "or scenario's name, the glossary's `values:`.",
+                       examples=[_DECISION["shown"], "eEkonomi Smart"])
     rule: RuleId = Field(description="The rule that decided it.", examples=["default-recipient-subscriber"])
     source: list[DFact] = Field(description="The domain facts behind that rule.", examples=[["D14"]])
 

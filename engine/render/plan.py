@@ -55,8 +55,8 @@ def plan_text(plan: Plan) -> str:
     defaults = [d for d in plan.decisions if d.fact != "scenario"]
     if defaults:
         lines.append(f"{word('defaults')}:")
-        lines += [f"  - {v(d.fact)} = {v(d.value)}  [{v(d.rule)}; {_sources(d.source)}]"
-                  for d in defaults]
+        lines += [f"  - {v(d.label or d.fact)}: {v(d.shown or d.value)}  "
+                  f"[{v(d.rule)}; {_sources(d.source)}]" for d in defaults]
     if plan.rejections:
         lines.append(word("rejections", count=len(plan.rejections)) + ":")
         for r in plan.rejections:
