@@ -30,7 +30,7 @@ def _defaults(output: str, heading: str) -> list[str]:
 def test_swedish_defaults_name_the_fact_and_value_in_swedish() -> None:
     code, output = run("plan", AGENCY_ENDS, "--lang", "sv")
     assert code == 0, output
-    assert _defaults(output, "Standardval som gjorts:") == [
+    assert _defaults(output, "Standardval:") == [
         "- Variant: eEkonomi Smart", "- Fakturamottagare: kunden", "- Avtalsperiod (månader): 12"]
     assert "variant.id" not in output and "invoice_recipient" not in output
 
