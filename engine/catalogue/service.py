@@ -161,8 +161,10 @@ class Variant(Model):
         "has access (Lön Smart Start).",
         examples=[False],
     )
+    # [003] L117: "Din kund kan välja att jobba vidare med sitt program fristående": a customer
+    # can continue alone unless its variant says otherwise (eEkonomi Start and Pro, D29).
     continue_alone: bool = Field(
-        False,
+        True,
         description="Whether a customer can keep this variant after the collaboration ends.",
         examples=[True],
     )

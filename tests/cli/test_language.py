@@ -53,7 +53,8 @@ def test_every_example_plans_in_swedish(path: Path) -> None:
 def test_swedish_plan_names_the_screens_as_the_swedish_pages_do() -> None:
     code, output = run("plan", str(ROOT / "examples" / "end-service-too.yaml"), "--lang", "sv")
     assert code == 0, output
-    assert "Kunder - Holmgren Transport AB - Redigera samarbeten" in output
+    assert ("Gå till Kunder i Visma Advisor, välj Holmgren Transport AB, klicka på knappen "
+            "Redigera samarbeten") in output
     code, english = run("plan", str(ROOT / "examples" / "end-service-too.yaml"), "--lang", "en")
     assert "Customers - Holmgren Transport AB - Edit collaborations" in english
 
