@@ -165,7 +165,7 @@ def explain(request_file: Path, everything: bool, catalogue_dir: Path | None, ou
     finish("explain", result, output_format)
 
 
-@command("diff", "Requests whose plan a catalogue change alters.", formats=TEXT_JSON)
+@command("diff", "Requests whose plan a catalogue change alters.", formats=(*TEXT_JSON, "markdown"))
 @click.argument("paths", metavar="[REQUESTS]...", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--old", required=True, metavar="DIR|REV", help="The catalogue before: a folder, or a git "
               "revision (HEAD, main, HEAD~1) of the catalogue in use.")
@@ -229,10 +229,19 @@ def docs(out_dir: Path, check: bool, catalogue_dir: Path | None, lang: str | Non
     finish("sync", engine.docs(catalogue, out_dir, check, lang), summary=True)
 
 
-@command("schema", "Write the JSON Schemas.", catalogue="shipped", writes="schemas")
+@command("schema", "Write the JSON Schemas.", catalogue="own", writes="schemas")
 def schema(out_dir: Path, check: bool, catalogue_dir: Path | None) -> None:
     """Write the JSON Schemas of catalogue files, requests, plans and cases, with the catalogue's values."""
-    finish("sync", engine.schemas(out_dir, check, catalogue_dir), summary=True)
+    catalogue = locate(catalogue_dir, shipped=False).load()
+    finish("sync", engine.schemas(catalogue, out_dir, check), summary=True)
+
+
+@command("sync", "Regenerate docs/catalogue and schemas/.", catalogue="own")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is stale.")
+def sync(check: bool, catalogue_dir: Path | None) -> None:
+    """Bring the catalogue's generated files up to date, in its folder: the Markdown pages in docs/catalogue/
+    and the JSON Schemas in schemas/ (what `collab docs` and `collab schema` write). Run it after an edit."""
+    finish("sync", engine.sync(locate(catalogue_dir, shipped=False).load(), check), summary=True)
 
 
 @command("studio", "Serve a local web page over the catalogue (read-only).", catalogue="shipped")

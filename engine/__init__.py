@@ -81,6 +81,7 @@ __all__ = [
     "plan",
     "run_tests",
     "schemas",
+    "sync",
     "validate",
     "validate_catalogue",
     "version",
@@ -184,18 +185,38 @@ def docs(catalogue: Catalogue, folder: Path, check: bool = False,
     from engine.files import sync_files
     from engine.tools.docs import render
 
-    return sync_files(render(catalogue, lang), folder, check, "collab docs")
+    return sync_files(render(catalogue, lang), folder, check, SYNC_COMMAND)
 
 
-def schemas(folder: Path, check: bool = False, catalogue_dir: Path | None = None) -> SyncReport:
-    """`collab schema`: write the JSON Schemas, with the words of the catalogue at
-    ``catalogue_dir`` (default: the shipped one), into ``folder`` (or check them)."""
+def schemas(catalogue: Catalogue, folder: Path, check: bool = False) -> SyncReport:
+    """`collab schema`: write the JSON Schemas, with the words of ``catalogue``, into
+    ``folder`` (or check them)."""
     from engine.files import sync_files
+
+    return sync_files(_schema_files(catalogue), folder, check, SYNC_COMMAND)
+
+
+def sync(catalogue: Catalogue, check: bool = False) -> SyncReport:
+    """`collab sync`: bring every generated file of the catalogue up to date, in its own
+    folder: the Markdown pages (docs/catalogue/, in the default language) and the JSON
+    Schemas (schemas/). Only files whose text changes are written."""
+    from engine.files import sync_files
+    from engine.tools.docs import render
+
+    files = {f"{DOCS_FOLDER}/{name}": text for name, text in render(catalogue, None).items()}
+    files |= {f"{SCHEMAS_FOLDER}/{name}": text for name, text in _schema_files(catalogue).items()}
+    return sync_files(files, catalogue.root, check, SYNC_COMMAND)
+
+
+# Where the generated files live in a catalogue's folder, and the one command that writes them
+# (every --check failure names it).
+DOCS_FOLDER, SCHEMAS_FOLDER, SYNC_COMMAND = "docs/catalogue", "schemas", "collab sync"
+
+
+def _schema_files(catalogue: Catalogue) -> dict[str, str]:
     from engine.render.plan import to_json
     from engine.tools.schema import generate as generated
 
-    schemas = generated(load_catalogue(catalogue_dir))
-    return sync_files({name: to_json(s) for name, s in schemas.items()}, folder, check,
-                      "collab schema")
+    return {name: to_json(schema) for name, schema in generated(catalogue).items()}
 
 

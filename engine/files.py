@@ -373,13 +373,15 @@ class SyncReport:
 
 
 def sync_files(files: dict[str, str], folder: Path, check: bool, command: str) -> SyncReport:
-    """Write each file atomically; with ``check``, write nothing and name the stale ones."""
+    """Write each file whose text differs, atomically; with ``check``, write nothing and name
+    the stale ones. A file already up to date is left alone (its time stamp too)."""
     written, stale = [], []
     for name, text in files.items():
         path = folder / name
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
         if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(name)
+            stale.append(name)
             continue
         write_atomic(path, text)  # never a half-written file where a good one was
         written.append(path)

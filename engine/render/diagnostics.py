@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, metadata, version
 from typing import TYPE_CHECKING, Any
 
 from engine.codes import CODES
@@ -15,9 +16,6 @@ from engine.render.plan import to_json
 if TYPE_CHECKING:  # imported for the annotations only: a failing command need not load the tools
     from engine.tools.validate import ValidationReport
 
-# The project's address, as in the schemas' $id (engine/tools/schema.py): SARIF wants absolute
-# URIs for the tool and for each code's documentation. Replace both when it is published.
-PROJECT_URL = "https://collab-engine.invalid/"
 CODES_PAGE = "docs/catalogue/error-codes.md"  # each code has an anchor there: its id, lower case
 
 
@@ -65,8 +63,39 @@ def _version() -> str:
         return "0+unknown"
 
 
-def help_uri(code: str) -> str:
-    return f"{PROJECT_URL}{CODES_PAGE}#{code.lower()}"
+def project_url() -> str | None:
+    """Where the codes page can be read, as an absolute address ending in /: the package's own
+    `[project.urls]` (Documentation, else Repository, from pyproject.toml), else, in a GitHub
+    Actions run, the repository being checked at its commit (every catalogue has the page:
+    `collab sync` writes it). None where neither is known: SARIF's URIs are then left out,
+    never pointed at a made-up host."""
+    urls: dict[str, str] = {}
+    try:
+        for entry in metadata("collab-engine").get_all("Project-URL") or ():
+            label, _, address = str(entry).partition(", ")
+            urls[label] = address
+    except PackageNotFoundError:
+        pass
+    for label in ("Documentation", "Repository"):
+        if urls.get(label, "").startswith("https://"):
+            return urls[label].rstrip("/") + "/"
+    server, repository, sha = (os.environ.get(name, "") for name in
+                               ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    if server.startswith("https://") and repository and sha:
+        return f"{server}/{repository}/blob/{sha}/"
+    return None
+
+
+def _rule(code: str, base: str | None) -> dict[str, Any]:
+    """A code as a SARIF reportingDescriptor, with the help GitHub's ingestion asks for."""
+    meaning, example = CODES.get(code, (code, ""))
+    rule: dict[str, Any] = {
+        "id": code, "shortDescription": {"text": meaning}, "fullDescription": {"text": meaning},
+        "help": {"text": f"{meaning}\nExample: {example}" if example else meaning,
+                 "markdown": f"{meaning}\n\nExample:\n\n```text\n{example}\n```" if example else meaning}}
+    if base:
+        rule["helpUri"] = f"{base}{CODES_PAGE}#{code.lower()}"
+    return rule
 
 
 def diagnostics_sarif(diagnostics: list[Diagnostic]) -> str:
@@ -74,11 +103,8 @@ def diagnostics_sarif(diagnostics: list[Diagnostic]) -> str:
     (its meaning and a link to its documentation), and each finding at its file and line."""
     codes = list(CODES) + sorted({d.code for d in diagnostics} - set(CODES))
     index = {code: number for number, code in enumerate(codes)}
-    rules = []
-    for code in codes:
-        meaning = CODES[code].meaning if code in CODES else code
-        rules.append({"id": code, "shortDescription": {"text": meaning},
-                      "fullDescription": {"text": meaning}, "helpUri": help_uri(code)})
+    base = project_url()
+    rules = [_rule(code, base) for code in codes]
     results = []
     for d in diagnostics:
         location: dict[str, Any] = {"artifactLocation": {"uri": uri(d.file)}}
@@ -95,8 +121,8 @@ def diagnostics_sarif(diagnostics: list[Diagnostic]) -> str:
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "collab", "version": _version(),
-                                "informationUri": PROJECT_URL, "rules": rules}},
+            "tool": {"driver": {"name": "collab", "version": _version(), "rules": rules,
+                                **({"informationUri": base} if base else {})}},
             "columnKind": "unicodeCodePoints",  # PyYAML counts columns in characters
             "results": results,
         }],

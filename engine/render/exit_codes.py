@@ -53,6 +53,7 @@ MEANINGS: dict[str, dict[Verdict, str]] = {
     },
     "docs": {Verdict.OK: _WRITTEN, Verdict.NEGATIVE: "with --check: a page is stale"},
     "schema": {Verdict.OK: _WRITTEN, Verdict.NEGATIVE: "with --check: a schema is stale"},
+    "sync": {Verdict.OK: _WRITTEN, Verdict.NEGATIVE: "with --check: a generated file is stale"},
     "studio": {
         Verdict.OK: "the server stopped (Ctrl-C stops it)",
         Verdict.UNUSABLE: "no such folder, the port is taken, or the studio extra is not installed",

@@ -93,12 +93,12 @@ def _within_limits(raw: bytes) -> bool:
     """Whether the text alone shows a line within the nesting and list limits: a list over
     MAX_LIST_ITEMS needs as many commas, nesting past MAX_LINE_DEPTH more opening brackets
     (brackets and commas inside strings only make the counts larger). A request has a few
-    dozen of each, so the walk of _over_limits is rarely needed."""
+    dozen of each, so the walk of over_limits is rarely needed."""
     return raw.count(b",") < MAX_LIST_ITEMS and \
         raw.count(b"[") + raw.count(b"{") <= MAX_LINE_DEPTH
 
 
-def _over_limits(data: Any) -> str | None:
+def over_limits(data: Any) -> str | None:
     """What in ``data`` is over a per-line limit (nesting, list length), or None."""
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
@@ -178,7 +178,7 @@ def parse_line(file: str, number: int, raw: bytes) -> NamedRequest:
                              f"not JSON this tool reads: {str(error)[:80]}",
                              "check what wrote the line")
     else:
-        over = None if _within_limits(raw) else _over_limits(data)
+        over = None if _within_limits(raw) else over_limits(data)
         if over is None:
             return NamedRequest(name, data, line=(file, number))
         problem = Diagnostic(file, number, 0, "JSON003", over,

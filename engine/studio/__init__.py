@@ -35,7 +35,8 @@ def host_warning(host: str) -> str | None:
         return None
     return (f"warning: serving on {host}, not only on this machine: anyone who can reach it "
             "can read the catalogue and the examples (the studio has no login); use "
-            "--host 127.0.0.1 unless that is what you want")
+            "--host 127.0.0.1 unless that is what you want (requests must name the studio "
+            f"as {host} or a loopback address: others are refused)")
 
 
 def _check_free(host: str, port: int) -> None:
@@ -65,13 +66,15 @@ def serve(root: Path | None = None, host: str = "127.0.0.1", port: int = 8765,
         import uvicorn
 
         from engine.studio.app import create_app
+        from engine.studio.guard import Guard
         from engine.studio.workspace import Workspace
     except ImportError as error:
         raise InputError([Diagnostic("collab studio", 0, 0, "STU002",
                                      f"the studio's libraries are not installed ({error.name})",
-                                     "pip install 'collab-engine[studio]'")]) from None
+                                     "in the project's clone: .venv/bin/pip install -e '.[studio]' "
+                                     "(the package is not on an index)")]) from None
     _check_free(host, port)
-    app = create_app(Workspace(root, revision))
+    app = create_app(Workspace(root, revision), Guard.serving(host, port))
     shown = f"[{host.strip('[]')}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     if open_browser:

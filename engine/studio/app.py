@@ -3,8 +3,11 @@
 A front end like cli.py: it shows results with the reporters of engine.render, so it sits
 above render in the import layers (tests/test_architecture.py).
 
-Nothing here writes a file. Every request body is read with a size limit and parsed with a
-depth limit; an evaluation runs in a thread with a timeout; any error becomes the CLI's
+Nothing here writes a file. Only the studio's own pages may use it (engine.studio.guard:
+Host, Origin, token) and a GET changes nothing. Every file is read within the catalogue
+folder (links followed) and with the CLI's size limit; every request body with a size limit
+and the CLI's limits on nesting and list length; an evaluation runs in a worker process that
+is stopped at its time limit (engine.studio.evaluator). Any error becomes the CLI's
 diagnostics (or, for a bug, one plain message), never a server error page.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,27 +24,30 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from engine.catalogue.documents import load_document
+from engine.catalogue.documents import MAX_FILE_BYTES, load_document
 from engine.errors import CollabError, Diagnostic, display_path
 from engine.evaluation.operators import conditions
+from engine.files import read_bounded
 from engine.plan.model import OUTCOME_WORDS
 from engine.render.diagnostics import diagnostics_json
 from engine.render.diff import report_data
 from engine.render.explain import explanation_data, explanation_text
 from engine.render.plan import plan_json, plan_text
+from engine.request.lines import MAX_LINE_DEPTH, over_limits
+from engine.studio.evaluator import Evaluator
 from engine.studio.form import form_fields, languages
-from engine.studio.workspace import PlanResult, Workspace
+from engine.studio.guard import TOKEN_HEADER, Guard, GuardMiddleware
+from engine.studio.workspace import PlanJob, PlanResult, Workspace
 from engine.tools.docs import effects
 from engine.tools.flows import flowchart
 
 MAX_BODY = 256 * 1024  # bytes: a request is a few kilobytes
-MAX_DEPTH = 50  # as the loader allows for a file
-TIMEOUT = 10.0  # seconds for one evaluation
 STATIC = Path(__file__).parent / "static"
 
 _templates = Environment(loader=PackageLoader("engine.studio", "templates"),
@@ -59,21 +66,6 @@ class BadBodyError(Exception):
         self.status = status
 
 
-def _depth(data: Any) -> int:
-    """How deeply ``data`` nests, counted without recursion."""
-    deepest, todo = 0, [(data, 1)]
-    while todo:
-        value, level = todo.pop()
-        deepest = max(deepest, level)
-        if level > MAX_DEPTH:
-            break
-        if isinstance(value, dict):
-            todo += [(item, level + 1) for item in value.values()]
-        elif isinstance(value, list):
-            todo += [(item, level + 1) for item in value]
-    return deepest
-
-
 async def _body(request: Request) -> dict[str, Any]:
     """The JSON object of a POST, within the size and depth limits."""
     declared = request.headers.get("content-length", "")
@@ -90,25 +82,52 @@ async def _body(request: Request) -> dict[str, Any]:
         data = json.loads(bytes(raw).decode("utf-8"))
     except RecursionError:
         raise BadBodyError(_problem("JSON001", "not JSON this tool reads: nested too deeply",
-                               "a request nests a few levels")) from None
+                               f"a request nests a few levels (at most {MAX_LINE_DEPTH})")
+                           ) from None
     except (UnicodeDecodeError, ValueError) as error:
         raise BadBodyError(_problem("JSON001", f"not JSON: {str(error)[:120]}",
                                "send a JSON object")) from None
     if not isinstance(data, dict):
         raise BadBodyError(_problem("JSON001", "not a JSON object", "send a JSON object"))
-    if _depth(data) > MAX_DEPTH:
-        raise BadBodyError(_problem("JSON001", f"nested more than {MAX_DEPTH} levels deep",
-                               "a request nests a few levels"))
+    over = over_limits(data)  # the limits of a request on a JSON Lines line
+    if over is not None:
+        raise BadBodyError(_problem("JSON003", over, "a request nests a few levels and lists "
+                                    "a few items"))
     return data
 
 
-def create_app(workspace: Workspace) -> Starlette:
-    """The studio over ``workspace`` (started and stopped with the application)."""
+def create_app(workspace: Workspace, guard: Guard | None = None,
+               evaluator: Evaluator | None = None) -> Starlette:
+    """The studio over ``workspace`` (started and stopped with the application), answering
+    only what ``guard`` lets through (default: loopback names, any port, a new token);
+    ``app.state.guard`` holds it."""
+    guard = guard if guard is not None else Guard()
+    evaluator = evaluator if evaluator is not None else Evaluator()
 
     def page(template_name: str, **context: Any) -> HTMLResponse:
         template = _templates.get_template(template_name)
         return HTMLResponse(template.render(ws=workspace, version=workspace.version,
-                                            **_helpers(workspace), **context))
+                                            token=guard.token, **_helpers(workspace),
+                                            **context))
+
+    def catalogue_file(relative: str) -> Path:
+        """The file of services/, rules/ or examples/ at ``relative``, which must lie in the
+        catalogue folder once links are followed; else 404."""
+        path = workspace.root / relative
+        if Path(relative).parts[:1] not in [("rules",), ("services",), ("examples",)] \
+                or not workspace.inside(path) or not path.is_file():
+            raise HTTPException(404, "no such catalogue file")
+        return path
+
+    def read_text(path: Path) -> str:
+        """The text of ``path``, read as the CLI reads a file: refused over its size limit."""
+        try:
+            raw = read_bounded(path, display_path(path), MAX_FILE_BYTES)
+        except CollabError as error:
+            problem = error.diagnostics[0]
+            raise HTTPException(413 if problem.code == "IO004" else 404,
+                                f"{problem.message} ({problem.code})") from None
+        return raw.decode("utf-8", errors="replace")
 
     async def catalogue_page(request: Request) -> Response:
         """The catalogue with its texts in ``?lang=`` (default: the catalogue's language)."""
@@ -136,20 +155,25 @@ def create_app(workspace: Workspace) -> Starlette:
         return page(name, page_id="validation", validation=workspace.validation)
 
     async def impact_page(request: Request) -> Response:
-        revision = request.query_params.get("rev")
-        if revision:
-            workspace.set_revision(revision[:200])
+        """The Impact page; it changes nothing (the revision changes with a POST to
+        /api/impact/revision)."""
         name = "impact_part.html" if "part" in request.query_params else "impact.html"
         return page(name, page_id="impact", impact=workspace.impact)
 
+    async def api_revision(request: Request) -> Response:
+        """Compare the working copy with another git revision from now on."""
+        data = await _body(request)
+        revision = data.get("revision")
+        problem = workspace.set_revision(revision) if isinstance(revision, str) else \
+            _problem("STU009", "no revision given", "send {\"revision\": \"HEAD~1\"}")
+        if problem is not None:
+            return JSONResponse({"status": "invalid", "diagnostics": [problem.as_dict()]},
+                                status_code=422)
+        return JSONResponse({"status": "ok", "revision": workspace.impact.revision})
+
     async def source_page(request: Request) -> Response:
         relative = request.path_params["path"]
-        path = (workspace.root / relative).resolve()
-        allowed = [(workspace.root / name).resolve() for name in ("rules", "services",
-                                                                  "examples")]
-        if not any(path.is_relative_to(folder) for folder in allowed) or not path.is_file():
-            raise HTTPException(404, "no such catalogue file")
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_text(catalogue_file(relative))
         return page("source.html", page_id="source", name=relative,
                     lines=text.splitlines()[:20000])
 
@@ -193,25 +217,27 @@ def create_app(workspace: Workspace) -> Starlette:
                              for side, p in (("old", old), ("new", new))})
 
     async def evaluate(request: Request) -> PlanResult:
+        started = time.monotonic()
         data = await _body(request)
         lang = data["lang"] if isinstance(data.get("lang"), str) else None  # LANG001 if unknown
+        job: PlanJob | PlanResult
         if isinstance(data.get("example"), str):
-            work = lambda: workspace.plan_example(data["example"], lang)  # noqa: E731
+            job = workspace.example_job(data["example"], lang)
         elif isinstance(data.get("text"), str):
             suffix = ".json" if data.get("format") == "json" else ".yaml"
-            work = lambda: workspace.plan_text(data["text"], suffix, lang)  # noqa: E731
+            job = PlanJob("text", data["text"], lang, suffix)
         elif "request" in data:
-            work = lambda: workspace.plan_data(data["request"], lang)  # noqa: E731
+            job = PlanJob("data", data["request"], lang)
         else:
             raise BadBodyError(_problem("REQ001", "nothing to plan",
                                    "send {\"example\": NAME}, {\"text\": YAML} or "
                                    "{\"request\": {...}}"))
-        try:
-            return await asyncio.wait_for(asyncio.to_thread(work), TIMEOUT)
-        except TimeoutError:
-            return PlanResult("timeout", (_problem(
-                "STU004", f"the evaluation took more than {TIMEOUT:g} s",
-                "the request is unusually large; try a smaller one"),))
+        catalogue = workspace.catalogue
+        if isinstance(job, PlanResult):
+            return job
+        if catalogue is None:
+            return PlanResult("invalid", tuple(workspace.validation.errors))
+        return await asyncio.to_thread(evaluator.run, catalogue, job, started)
 
     async def api_plan(request: Request) -> Response:
         """The plan and explanation as `collab plan/explain --format json` print them."""
@@ -237,8 +263,8 @@ def create_app(workspace: Workspace) -> Starlette:
         name = request.path_params["name"]
         if name not in workspace.example_names():
             return JSONResponse({"error": "no such example"}, status_code=404)
+        text = read_text(workspace.examples / name)
         path = workspace.examples / name
-        text = path.read_text(encoding="utf-8", errors="replace")
         try:
             data = load_document(path).data
         except CollabError:  # a broken example: its plan shows why
@@ -257,13 +283,15 @@ def create_app(workspace: Workspace) -> Starlette:
             return JSONResponse({"error": detail}, status_code=status)
         return HTMLResponse(_templates.get_template("error.html").render(
             ws=workspace, status=status, detail=detail, page_id="error",
-            version=workspace.version), status_code=status)
+            version=workspace.version, token=guard.token), status_code=status)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         workspace.start()
+        evaluator.start()
         yield
         workspace.stop()
+        evaluator.stop()
 
     routes = [
         Route("/", catalogue_page), Route("/catalogue", catalogue_page),
@@ -271,15 +299,20 @@ def create_app(workspace: Workspace) -> Starlette:
         Route("/impact", impact_page), Route("/source/{path:path}", source_page),
         Route("/api/status", status), Route("/api/validate", api_validate),
         Route("/api/impact", api_impact), Route("/api/impact/request", api_before_after),
+        Route("/api/impact/revision", api_revision, methods=["POST"]),
         Route("/api/plan", api_plan, methods=["POST"]),
         Route("/plan/result", plan_part, methods=["POST"]),
         Route("/api/examples/{name}", api_example),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan,
-                     exception_handlers={BadBodyError: bad_body, HTTPException: http_error,
-                                         Exception: http_error})
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(GuardMiddleware, guard=guard)],
+                    exception_handlers={BadBodyError: bad_body, HTTPException: http_error,
+                                        Exception: http_error})
+    app.state.guard = guard
+    app.state.evaluator = evaluator
+    return app
 
 
 def _helpers(workspace: Workspace) -> dict[str, Any]:
@@ -295,4 +328,4 @@ def _helpers(workspace: Workspace) -> dict[str, Any]:
         return f"/source/{relative.as_posix()}" + (f"#L{line}" if line else "")
 
     return {"source": source, "conditions": conditions,
-            "outcome_words": OUTCOME_WORDS}
+            "outcome_words": OUTCOME_WORDS, "token_header": TOKEN_HEADER}

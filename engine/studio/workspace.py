@@ -24,12 +24,19 @@ from typing import Any
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.locate import load_catalogue
 from engine.catalogue.types import Operation
-from engine.errors import CollabError, Diagnostic, EngineError, Severity, display_path
+from engine.errors import (
+    CollabError,
+    Diagnostic,
+    EngineError,
+    InputError,
+    Severity,
+    display_path,
+)
 from engine.evaluation.compile import may_match
 from engine.evaluation.evaluate import compiled_catalogue
 from engine.evaluation.evaluate import plan as make_plan
 from engine.plan.model import Plan
-from engine.request.lines import NamedRequest, read_requests
+from engine.request.lines import LINES_SUFFIX, REQUEST_SUFFIXES, NamedRequest, read_requests
 from engine.request.model import Request
 from engine.request.parse import load_request, parse_request
 from engine.tools.analyse import summarise
@@ -41,6 +48,8 @@ from engine.tools.validate import validate_catalogue
 
 OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
 CHUNK = 400  # requests compared between two publications of the impact's progress
+FOLDERS = ("services", "rules", "examples")  # what the studio reads and watches in the root
+MAX_REVISION = 200  # characters of a revision name
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,64 @@ class PlanResult:
     explanation: Explanation | None = None
 
 
+@dataclass(frozen=True)
+class PlanJob:
+    """One request to plan, as the page sent it. Picklable: it is planned in a worker
+    process with the catalogue (engine.studio.evaluator)."""
+
+    kind: str  # "example" (value: its path), "text" (the pasted text) or "data" (the form's)
+    value: Any
+    lang: str | None = None  # the language of the plan's texts; None: the catalogue's
+    suffix: str = ".yaml"  # of a pasted text: .yaml or .json
+    root: Path | None = None  # of an example: the catalogue folder it must lie in
+
+
+def plan_job(catalogue: Catalogue, job: PlanJob) -> PlanResult:
+    """The plan and explanation of ``job`` under ``catalogue``, as `collab plan` and
+    `collab explain` give them, or the diagnostics of the request."""
+    def read() -> Request:
+        if job.kind == "example":
+            path = Path(job.value)
+            if job.root is not None and not path.resolve().is_relative_to(job.root.resolve()):
+                raise InputError([Diagnostic(display_path(path), 0, 0, "STU010",
+                                             "is a symbolic link that leads out of the "
+                                             "catalogue folder, so the studio does not read it",
+                                             "copy the file into the catalogue")])
+            return load_request(path, catalogue)
+        if job.kind == "text":
+            return _pasted(catalogue, str(job.value), job.suffix)
+        return parse_request(job.value, catalogue, "<form>")
+
+    try:
+        request = read()
+        result = make_plan(catalogue, request, job.lang)
+        explanation = explain(compiled_catalogue(catalogue), request, lang=job.lang)
+    except RecursionError:
+        return PlanResult("invalid", (Diagnostic("<request>", 0, 0, "JSON001",
+                                                 "nested too deeply",
+                                                 "a request nests a few levels"),))
+    except CollabError as error:
+        status = "error" if isinstance(error, EngineError) else "invalid"
+        return PlanResult(status, tuple(error.diagnostics))
+    status = "rejected" if result.outcome == "rejected" else "allowed"
+    return PlanResult(status, (), result, explanation)
+
+
+def _pasted(catalogue: Catalogue, text: str, suffix: str) -> Request:
+    """A pasted request, read as the CLI reads a file (named <pasted> in diagnostics)."""
+    with tempfile.TemporaryDirectory(prefix="collab-studio-") as scratch:
+        path = Path(scratch) / f"pasted{suffix}"
+        path.write_text(text, encoding="utf-8")
+        try:
+            return load_request(path, catalogue)
+        except CollabError as error:
+            shown = display_path(path)
+            error.diagnostics = [dataclasses.replace(d, file="<pasted>")
+                                 if d.file in (shown, str(path)) else d
+                                 for d in error.diagnostics]
+            raise
+
+
 @dataclass
 class _State:
     version: int = 0
@@ -96,6 +163,9 @@ class Workspace:
     def __init__(self, root: Path, revision: str = "HEAD", watch: bool = True) -> None:
         self.root = root
         self.examples = root / "examples"
+        # `--old` as given when the studio started: the only folder the Impact page may load
+        self.given_revision = revision
+        self._given_folder = Path(revision).resolve() if Path(revision).is_dir() else None
         self._state = _State(impact=Impact(revision))
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -130,11 +200,48 @@ class Workspace:
     def flows(self) -> dict[str, OperationFlow]:
         return self._state.flows
 
+    def inside(self, path: Path) -> bool:
+        """Whether ``path``, its links followed, lies in the catalogue folder: a link in the
+        catalogue (which git stores, so a pull request can bring one) never leads the studio
+        to a file elsewhere (`examples -> /`, `examples/x.yaml -> /etc/passwd`)."""
+        try:
+            return path.resolve().is_relative_to(self.root.resolve())
+        except (OSError, RuntimeError):  # a loop of links
+            return False
+
     def example_names(self) -> list[str]:
-        if not self.examples.is_dir():
+        """The request files directly in examples/ (those the page offers)."""
+        if not self.examples.is_dir() or not self.inside(self.examples):
             return []
         return sorted(p.name for p in self.examples.iterdir()
-                      if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+                      if p.suffix in REQUEST_SUFFIXES and p.is_file() and self.inside(p))
+
+    def example_files(self) -> list[Path]:
+        """The request files in examples/ and below, as `collab diff examples` reads them,
+        without those whose links lead out of the catalogue."""
+        if not self.examples.is_dir() or not self.inside(self.examples):
+            return []
+        return sorted(p for p in self.examples.rglob("*") if p.is_file()
+                      and p.suffix in (*REQUEST_SUFFIXES, LINES_SUFFIX) and self.inside(p))
+
+    def links_out(self) -> list[Diagnostic]:
+        """A diagnostic (STU010) for each file or folder of services/, rules/ and examples/
+        whose links lead out of the catalogue folder: errors for the catalogue's own (it is not
+        loaded then), warnings for the examples (left out)."""
+        found: list[Diagnostic] = []
+        for name in FOLDERS:
+            folder = self.root / name
+            if not folder.exists():
+                continue
+            paths = [folder] if not self.inside(folder) else sorted(folder.rglob("*"))
+            severity = Severity.WARNING if name == "examples" else Severity.ERROR
+            found += [Diagnostic(display_path(path), 0, 0, "STU010",
+                                 "is a symbolic link that leads out of the catalogue folder, "
+                                 "so the studio does not read it",
+                                 "copy the file into the catalogue, or start the studio over "
+                                 "the folder that holds it", severity)
+                      for path in paths if not self.inside(path)]
+        return found
 
     # -- running -------------------------------------------------------------------------
 
@@ -154,10 +261,31 @@ class Workspace:
             self._pending = True
             self._wake.notify_all()
 
-    def set_revision(self, revision: str) -> None:
-        if revision != self._state.impact.revision:
+    def revision_problem(self, revision: str) -> Diagnostic | None:
+        """Why the Impact page cannot compare with ``revision``, or None: it must be a git
+        revision of the catalogue's repository, or the folder given with `--old` at start (a
+        page must not make the studio read any folder on the machine)."""
+        if revision == self.given_revision:
+            return None
+        shown = revision[:80]
+        if not revision or len(revision) > MAX_REVISION or revision.startswith("-") \
+                or not revision.isprintable():
+            return Diagnostic(shown, 0, 0, "STU009", "not a git revision name",
+                              "name a commit, branch or tag such as HEAD~1")
+        if _commit(self.root, revision) is None:
+            return Diagnostic(shown, 0, 0, "STU009",
+                              "not a git revision of the catalogue's repository",
+                              "name a commit, branch or tag such as HEAD~1; a catalogue folder "
+                              "can only be named when the studio starts: collab studio --old DIR")
+        return None
+
+    def set_revision(self, revision: str) -> Diagnostic | None:
+        """Compare the working copy with ``revision`` from now on, or say why not."""
+        problem = self.revision_problem(revision)
+        if problem is None and revision != self._state.impact.revision:
             self._publish(impact=Impact(revision))
             self.changed()
+        return problem
 
     def refresh_now(self) -> None:
         """Recompute in the calling thread (tests, and the first page without a worker)."""
@@ -173,15 +301,27 @@ class Workspace:
         return generation != self._generation or self._stop.is_set()
 
     def _watch(self) -> None:
+        """Watch the catalogue root, not its folders: a folder watched by itself is followed
+        where it is moved (`mv rules rules.bak`), and the one made in its place
+        (`cp -r rules.bak rules`) would go unseen. Only changes below services/, rules/ and
+        examples/ count."""
         import watchfiles
 
-        folders = [str(self.root / name) for name in ("rules", "services", "examples")
-                   if (self.root / name).is_dir()] or [str(self.root)]
-        with contextlib.suppress(Exception):  # a folder removed while watched: polling stops
-            for _ in watchfiles.watch(*folders, stop_event=self._stop, debounce=150, step=50,
-                                      rust_timeout=500, yield_on_timeout=False,
-                                      raise_interrupt=False):
-                self.changed()
+        root = self.root.resolve()
+
+        def concerns(change: Any, path: str) -> bool:
+            try:
+                return Path(path).relative_to(root).parts[:1] in [(name,) for name in FOLDERS]
+            except ValueError:
+                return False
+
+        while not self._stop.is_set():
+            with contextlib.suppress(Exception):  # the root itself removed: watch again
+                for _ in watchfiles.watch(root, watch_filter=concerns, stop_event=self._stop,
+                                          debounce=150, step=50, rust_timeout=500,
+                                          yield_on_timeout=False, raise_interrupt=False):
+                    self.changed()
+            self._stop.wait(1.0)
 
     def _work(self) -> None:
         while not self._stop.is_set():
@@ -203,7 +343,13 @@ class Workspace:
     # -- computing -----------------------------------------------------------------------
 
     def _recompute(self, generation: int) -> None:
+        links = self.links_out()
+        if any(link.severity == Severity.ERROR for link in links):
+            self._publish(catalogue=None, validation=Validation(tuple(links), True),
+                          impact=Impact(self.impact.revision, problems=tuple(links), done=True))
+            return
         catalogue, problems = validate_catalogue(self.root, analysis=False)
+        problems = [*problems, *links]
         errors = tuple(p for p in problems if p.severity == Severity.ERROR)
         usable = catalogue if catalogue is not None and not errors else None
         revision = self.impact.revision
@@ -218,14 +364,14 @@ class Workspace:
         _, analysed = validate_catalogue(self.root, analysis=True, cache=True)
         if self._stale(generation):
             return
-        self._publish(validation=Validation(tuple(analysed), True))
+        self._publish(validation=Validation((*analysed, *links), True))
         impact.rest()
         if self._stale(generation):
             return
         self._publish(flows=operation_flows(usable))
 
     def _examples(self) -> list[NamedRequest]:
-        return list(read_requests([self.examples])) if self.examples.is_dir() else []
+        return list(read_requests(self.example_files()))
 
     @staticmethod
     def _generated(catalogue: Catalogue) -> Iterator[NamedRequest]:
@@ -234,9 +380,8 @@ class Workspace:
             yield NamedRequest(f"generated #{number}: {summarise(data)}", data)
 
     def _old_catalogue(self, revision: str) -> Catalogue:
-        folder = Path(revision)
-        if folder.is_dir():
-            return load_catalogue(folder)
+        if revision == self.given_revision and self._given_folder is not None:
+            return load_catalogue(self._given_folder)
         key = _commit(self.root, revision) or revision
         if key not in self._old:
             with tempfile.TemporaryDirectory(prefix="collab-studio-") as scratch:
@@ -259,50 +404,32 @@ class Workspace:
                                         done=finishing and start == starts[-1]))
 
     # -- one request ---------------------------------------------------------------------
+    # The app plans in worker processes (engine.studio.evaluator) with the job and the
+    # catalogue; these run in the calling thread (tests, scripts).
 
-    def plan_example(self, name: str, lang: str | None = None) -> PlanResult:
+    def example_job(self, name: str, lang: str | None = None) -> PlanJob | PlanResult:
+        """The job planning the example ``name``, or why there is none."""
         if name not in self.example_names():
             return PlanResult("invalid", (Diagnostic(name, 0, 0, "IO001", "no such example",
                                                      "pick one of the examples listed"),))
-        return self._plan(lambda c: load_request(self.examples / name, c), lang)
+        return PlanJob("example", self.examples / name, lang, root=self.root)
 
-    def plan_text(self, text: str, suffix: str = ".yaml", lang: str | None = None) -> PlanResult:
-        """A pasted request, read as the CLI reads a file (named <pasted> in diagnostics)."""
-        def read(catalogue: Catalogue) -> Request:
-            with tempfile.TemporaryDirectory(prefix="collab-studio-") as scratch:
-                path = Path(scratch) / f"pasted{suffix}"
-                path.write_text(text, encoding="utf-8")
-                try:
-                    return load_request(path, catalogue)
-                except CollabError as error:
-                    shown = display_path(path)
-                    error.diagnostics = [dataclasses.replace(d, file="<pasted>")
-                                         if d.file in (shown, str(path)) else d
-                                         for d in error.diagnostics]
-                    raise
-        return self._plan(read, lang)
-
-    def plan_data(self, data: Any, lang: str | None = None) -> PlanResult:
-        return self._plan(lambda c: parse_request(data, c, "<form>"), lang)
-
-    def _plan(self, read: Any, lang: str | None) -> PlanResult:
-        """The plan and its explanation, the catalogue's texts in ``lang`` (None: its default)."""
+    def plan(self, job: PlanJob | PlanResult) -> PlanResult:
+        if isinstance(job, PlanResult):
+            return job
         catalogue = self.catalogue
         if catalogue is None:
             return PlanResult("invalid", tuple(self.validation.errors))
-        try:
-            request = read(catalogue)
-            result = make_plan(catalogue, request, lang)
-            explanation = explain(compiled_catalogue(catalogue), request, lang=lang)
-        except RecursionError:
-            return PlanResult("invalid", (Diagnostic("<request>", 0, 0, "JSON001",
-                                                     "nested too deeply",
-                                                     "a request nests a few levels"),))
-        except CollabError as error:
-            status = "error" if isinstance(error, EngineError) else "invalid"
-            return PlanResult(status, tuple(error.diagnostics))
-        status = "rejected" if result.outcome == "rejected" else "allowed"
-        return PlanResult(status, (), result, explanation)
+        return plan_job(catalogue, job)
+
+    def plan_example(self, name: str, lang: str | None = None) -> PlanResult:
+        return self.plan(self.example_job(name, lang))
+
+    def plan_text(self, text: str, suffix: str = ".yaml", lang: str | None = None) -> PlanResult:
+        return self.plan(PlanJob("text", text, lang, suffix))
+
+    def plan_data(self, data: Any, lang: str | None = None) -> PlanResult:
+        return self.plan(PlanJob("data", data, lang))
 
     def before_after(self, name: str) -> tuple[Plan | None, Plan | None] | None:
         report = self.impact.report
@@ -398,7 +525,7 @@ def _commit(root: Path, revision: str) -> str | None:
 
     try:
         done = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet",
-                               revision + "^{commit}"], capture_output=True, text=True,
+                               "--end-of-options", revision + "^{commit}"], capture_output=True, text=True,
                               check=False, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None

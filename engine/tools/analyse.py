@@ -12,7 +12,8 @@ diagnostics at the rule's line, each with a concrete example request:
 - ANA005 a rule that matches no request of the space (unreachable);
 - ANA006 a rule whose steps never show, because every request it matches is rejected;
 - ANA007 a rule reading a fact that no request of the space carries;
-- ANA008 a fact that no rule reads (a note).
+- ANA008 a fact that no rule reads (a note);
+- ANA009 an `allow:` whose finding no longer occurs (stale: the note beside it misleads).
 """
 
 from __future__ import annotations
@@ -38,18 +39,46 @@ from engine.tools.generate import corpus
 
 
 def summarise(data: dict[str, Any]) -> str:
-    """A generated request in one line, e.g. `activate lon_smart/start, subscriber, payer agency`."""
-    customer = data["customer"]
-    kind = ("subscriber" if any(s["service"] == data["service"]
-                                for s in customer.get("subscriptions", []))
+    """A generated request in one line, naming what varies between requests of the space, e.g.
+    `activate lon_smart/start, subscriber of standard, payer agency, period 12`."""
+    customer, service = data["customer"], data["service"]
+    subscribed = [s for s in customer.get("subscriptions", []) if s["service"] == service]
+    kind = (f"subscriber of {subscribed[0]['variant']}"
+            + "".join(f" {label} {subscribed[0][key]}" for key, label in
+                      (("agreement_period", "period"), ("addons", "with")) if subscribed[0].get(key))
+            if subscribed
             else "Spcs customer" if customer["spcs_customer"] else "new customer")
-    parts = [f"{data['operation']} {data['service']}/{data.get('variant', '-')}", kind]
-    ours = [c for c in customer.get("collaborations", []) if c["service"] == data["service"]]
-    if ours and ours[0].get("variant"):
-        parts.append(f"current {ours[0]['variant']}")
+    parts = [f"{data['operation']} {service}/{data.get('variant', '-')}", kind]
+    agency = data["agency"]
+    for collaboration in customer.get("collaborations", []):
+        words = [f"collaboration in {collaboration['service']}/{collaboration.get('variant') or '-'}"]
+        words += [f"{label} {collaboration[key]}" for key, label in
+                  (("invoice_recipient", "payer"), ("agreement_period", "period")) if key in collaboration]
+        if collaboration["agency"] != agency["id"]:
+            words.append("with another agency")
+        if collaboration.get("linked") is False:
+            words.append("unlinked")
+        parts.append(" ".join(words))
+    tasks = {task["id"]: task for task in agency.get("tasks", [])}
+    if not tasks:
+        parts.append("no task")
+    elif "task" not in data:
+        parts.append("no task named")
+    elif not any(tasks.get(data["task"], {}).get(key) for key in ("responsible", "participants")):
+        parts.append("nobody on the task")
+    parts += [f"software {s['id']}" + (f" {s['version']}" if s.get("version") else "")
+              for s in agency.get("software", [])]
+    parts += [words for key, words in (("in_advisor", "not in Advisor"), ("main_contact", "no main contact"),
+                                       ("mina_tjanster_main_contact", "no Mina tjänster main contact"))
+              if not customer.get(key, key == "in_advisor")]
+    parts += [f"{words} {customer[key]}" for key, words in
+              (("mina_tjanster_account", "Mina tjänster account"), ("login_email", "login email"),
+               ("used_services", "used before"), ("contact_details", "contact details"))
+              if customer.get(key) not in (None, [])]
     for key, label in (("invoice_recipient", "payer"), ("agreement_period", "period")):
         if key in data:
             parts.append(f"{label} {data[key]}")
+    parts += [f"{name} {value}" for name, value in sorted(data.get("settings", {}).items())]
     if "ending" in data:
         parts.append(f"ending by {data['ending']['by']}, service {data['ending']['service']}")
     return ", ".join(parts)
@@ -275,10 +304,23 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
     diagnostics = [Diagnostic(p.file, p.line, 1, code, message, hint, severity)
                    for p, code, message, hint, severity in findings.values()
                    if code not in p.rule.allow]
+    if consistent:
+        diagnostics += _stale_allows(catalogue, {(p.rule.id, code) for p, code, *_ in findings.values()})
     for placed in catalogue.rules:
         read_somewhere |= _rule_reads(placed)
     diagnostics += _unread_facts(catalogue, read_somewhere)
     return sorted(diagnostics)
+
+
+def _stale_allows(catalogue: Catalogue, found: set[tuple[str, str]]) -> list[Diagnostic]:
+    """ANA009: a rule accepts a finding (``allow: [ANA005]``) that the analysis no longer
+    makes for it; MUT codes are judged by `collab test --mutate`, not here."""
+    return [Diagnostic(p.file, p.line, 1, "ANA009",
+                       f"rule '{p.rule.id}' allows {code}, which no longer occurs for it",
+                       f"remove {code} from its `allow:` (and the comment that explains it)",
+                       Severity.WARNING)
+            for p in catalogue.rules for code in p.rule.allow
+            if code.startswith("ANA") and (p.rule.id, code) not in found]
 
 
 def _check_evaluation(catalogue: Catalogue, evaluation: Evaluation, example: dict[str, Any],

@@ -49,15 +49,20 @@ class DiffReport:
         return Verdict.NEGATIVE if self.changed else Verdict.OK
 
     @property
-    def groups(self) -> dict[str, list[str]]:
-        """Each kind of change with the requests it concerns, most frequent first."""
-        counts = Counter(line for change in self.changed for line in change.changes)
-        grouped: dict[str, list[str]] = {line: [] for line, _ in
-                                         sorted(counts.items(), key=lambda item: (-item[1], item[0]))}
+    def newly_valid(self) -> list[RequestChange]:
+        """Requests the old catalogue found invalid (say, a variant it did not have): counted
+        apart, since listing each of them is noise."""
+        return [change for change in self.changed if change.old is None]
+
+    @property
+    def groups(self) -> dict[tuple[str, ...], list[str]]:
+        """Requests whose plans change in exactly the same way, each way once with the
+        requests it concerns, most frequent first; newly valid requests are left out."""
+        grouped: dict[tuple[str, ...], list[str]] = {}
         for change in self.changed:
-            for line in change.changes:
-                grouped[line].append(change.name)
-        return grouped
+            if change.old is not None:
+                grouped.setdefault(change.changes, []).append(change.name)
+        return dict(sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0])))
 
 
 def _steps(plan: Plan) -> list[str]:

@@ -177,7 +177,7 @@ def test_every_command_documents_its_own_exit_codes() -> None:
     readme_codes = re.findall(r"^\| (\d) \|", section, re.MULTILINE)
     assert readme_codes == list("0123")
     helps = {name: collab(name, "--help").stdout for name in cli.main.commands}
-    assert len(helps) == 12
+    assert len(helps) == 13
     for name, help_text in helps.items():
         codes = re.findall(r"^ +(\d+) +\S", help_text.split("Exit codes:", 1)[-1], re.MULTILINE)
         assert "Exit codes:" in help_text and codes[0] == "0" and "3" in codes, name
@@ -537,19 +537,24 @@ def test_validate_json_shape_on_the_shipped_catalogue() -> None:
         assert re.fullmatch(r"[A-Z]+\d{3}", diagnostic["code"])
 
 
-@pytest.mark.parametrize(("command", "folder"), [("schema", "schemas"), ("docs", "docs/catalogue")])
+@pytest.mark.parametrize(("command", "folder"),
+                         [("schema", "schemas"), ("docs", "docs/catalogue"), ("sync", ".")])
 def test_committed_files_pass_check_and_a_stale_one_fails_it(
         command: str, folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    current = collab(command, "--check", "--out", ROOT / folder)
-    header = "catalogue: . (the current folder)\n" if command == "docs" else ""
-    assert (current.exit_code, current.output) == (0, header)
+    out = ("--out", ROOT / folder) if command != "sync" else ()
+    current = collab(command, "--check", *out)
+    assert (current.exit_code, current.output) == (0, "catalogue: . (the current folder)\n")
 
     copy = tmp_path / "copy"
-    shutil.copytree(ROOT / folder, copy)
-    stale = sorted(p for p in copy.iterdir() if p.is_file())[0]
+    for generated in ("schemas", "docs/catalogue", "services", "rules"):
+        shutil.copytree(ROOT / generated, copy / generated)
+    stale = sorted(p for p in (copy / (folder if command != "sync" else "schemas")).iterdir()
+                   if p.is_file())[0]
     stale.write_text(stale.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    result = collab(command, "--check", "--out", copy)
+    if command == "sync":
+        monkeypatch.chdir(copy)
+    result = collab(command, "--check", *(("--out", copy / folder) if command != "sync" else ()))
     assert result.exit_code == 1
     assert stale.name in result.stderr
     assert stale.read_text(encoding="utf-8").endswith("\n\n"), "--check writes nothing"

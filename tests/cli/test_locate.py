@@ -35,7 +35,7 @@ def copy_catalogue(into: Path, dependents: bool = False) -> Path:
 
 
 JUDGING = [("validate",), ("validate", "--format", "json"), ("test",), ("docs", "--check"),
-           ("diff", "--old", "HEAD", "--generated")]
+           ("schema", "--check"), ("sync", "--check"), ("diff", "--old", "HEAD", "--generated")]
 
 
 @pytest.mark.parametrize("args", JUDGING, ids=[" ".join(a) for a in JUDGING])

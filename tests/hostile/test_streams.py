@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.request.lines import _over_limits, _within_limits, parse_line
+from engine.request.lines import _within_limits, over_limits, parse_line
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLAB = [sys.executable, "-c", "import cli; cli.main()"]
@@ -181,7 +181,7 @@ def test_item_9_the_limits_hold_at_their_edges(value: Any, over: bool) -> None:
 def test_item_9_the_quick_look_at_a_line_never_lets_one_over_the_limits_through(value: Any) -> None:
     raw = json.dumps(value).encode()
     if _within_limits(raw):
-        assert _over_limits(value) is None
+        assert over_limits(value) is None
 
 
 # --------------------------------------------------------------------------- item 16 and 17

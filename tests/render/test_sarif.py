@@ -46,24 +46,51 @@ def broken_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_the_driver_names_the_tool_its_version_and_address(broken_catalogue: Path) -> None:
+@pytest.fixture
+def in_github_actions(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The variables GitHub Actions sets in a run on a pull request of owner/catalogue."""
+    for name, value in (("GITHUB_SERVER_URL", "https://github.com"), ("GITHUB_REPOSITORY", "owner/catalogue"),
+                        ("GITHUB_SHA", "0123abc")):
+        monkeypatch.setenv(name, value)
+    return "https://github.com/owner/catalogue/blob/0123abc/"
+
+
+@pytest.fixture
+def nowhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_the_driver_names_the_tool_its_version_and_address(broken_catalogue: Path,
+                                                           in_github_actions: str) -> None:
     (run,) = sarif(Path())["runs"]
     driver = run["tool"]["driver"]
     assert driver["name"] == "collab"
     assert driver["version"] == version("collab-engine")
-    assert urlsplit(driver["informationUri"]).scheme == "https"
+    assert driver["informationUri"] == in_github_actions
 
 
-def test_every_code_is_a_rule_with_its_meaning_and_a_link_to_its_section(
-        broken_catalogue: Path) -> None:
+def test_no_address_is_made_up_where_none_is_known(broken_catalogue: Path, nowhere: None) -> None:
+    """Outside a GitHub run, and with no [project.urls], SARIF's optional URIs are left out: an
+    invented host (`.invalid`) is a link that leads nowhere."""
+    (run,) = sarif(Path())["runs"]
+    text = json.dumps(run["tool"])
+    assert "informationUri" not in text and "helpUri" not in text and ".invalid" not in text
+
+
+def test_every_code_is_a_rule_with_its_meaning_its_help_and_a_link_to_its_section(
+        broken_catalogue: Path, in_github_actions: str) -> None:
     (run,) = sarif(Path())["runs"]
     rules = run["tool"]["driver"]["rules"]
     assert [rule["id"] for rule in rules] == list(CODES)
     page = (ROOT / "docs" / "catalogue" / "error-codes.md").read_text(encoding="utf-8")
     for rule in rules:
         assert rule["shortDescription"]["text"] == CODES[rule["id"]].meaning
+        # GitHub's ingestion warns for every rule without `help`
+        assert rule["help"]["text"].startswith(CODES[rule["id"]].meaning)
+        assert CODES[rule["id"]].example in rule["help"]["markdown"]
         link = urlsplit(rule["helpUri"])
-        assert link.scheme == "https"
+        assert rule["helpUri"].startswith(in_github_actions)
         assert link.path.endswith("/docs/catalogue/error-codes.md")
         # the anchor is on the code's own row of the page
         (row,) = [line for line in page.splitlines() if f'<a id="{link.fragment}"></a>' in line]

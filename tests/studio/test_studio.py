@@ -27,6 +27,7 @@ with warnings.catch_warnings():  # Starlette 1.x suggests httpx2; httpx is the m
 
 from engine.studio import host_warning, is_loopback
 from engine.studio.app import MAX_BODY, create_app
+from engine.studio.guard import TOKEN_HEADER
 from engine.studio.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,14 @@ def digest(root: Path) -> str:
     return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
 
 
+def client_of(workspace: Workspace) -> TestClient:
+    """A client of the studio over ``workspace`` as its own page talks to it: on loopback,
+    with the token of this start."""
+    app = create_app(workspace)
+    return TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False,
+                      headers={TOKEN_HEADER: app.state.guard.token})
+
+
 def studio_over(root: Path) -> Iterator[tuple[Path, TestClient]]:
     """The studio over ``root``, computed to the end, run from there (as a user runs it)."""
     with pytest.MonkeyPatch.context() as patch:
@@ -66,7 +75,7 @@ def studio_over(root: Path) -> Iterator[tuple[Path, TestClient]]:
         patch.setenv("COLLAB_CACHE_DIR", "")
         workspace = Workspace(root, watch=False)
         workspace.refresh_now()
-        yield root, TestClient(create_app(workspace), raise_server_exceptions=False)
+        yield root, client_of(workspace)
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +159,7 @@ def test_a_revision_that_does_not_exist_shows_git_s_diagnostic(tmp_path: Path) -
     root = make_repo(tmp_path / "repo")
     workspace = Workspace(root, revision="no-such-revision", watch=False)
     workspace.refresh_now()
-    client = TestClient(create_app(workspace), raise_server_exceptions=False)
+    client = client_of(workspace)
     assert [p["code"] for p in client.get("/api/impact").json()["problems"]] == ["GIT001"]
     assert "GIT001" in client.get("/impact").text
 
@@ -241,7 +250,7 @@ def test_an_invalid_form_names_the_field(changed: tuple[Path, TestClient]) -> No
 @pytest.mark.parametrize(("body", "status", "code"), [
     (b"x" * (MAX_BODY + 1), 413, "STU003"),
     (b"[" * 100_000 + b"]" * 100_000, 400, "JSON001"),
-    (b'{"request": ' + b'{"a": ' * 60 + b"1" + b"}" * 61, 400, "JSON001"),
+    (b'{"request": ' + b'{"a": ' * 60 + b"1" + b"}" * 61, 400, "JSON003"),
     (b"\xff\xfe", 400, "JSON001"),
     (b"[]", 400, "JSON001"),
     (b"{}", 400, "REQ001"),

@@ -4,6 +4,14 @@
 const page = document.body.dataset.page;
 let version = Number(document.body.dataset.version);
 let catalogue;  // the digest of the catalogue the page shows
+// Every request that may change something carries the token of this start of the studio
+// (engine/studio/guard.py): a page of another site cannot send it.
+const token = document.querySelector('meta[name="collab-token"]').content;
+
+function post(url, body) {
+  return fetch(url, {method: "POST", headers: {"Content-Type": "application/json", "X-Collab-Token": token},
+                     body: JSON.stringify(body)});
+}
 
 async function poll() {
   try {
@@ -60,6 +68,22 @@ document.addEventListener("click", async (event) => {
   }
 });
 
+// -- Impact: the revision compared with (a POST: a link cannot change it) ---------------
+const revisionForm = document.getElementById("revision");
+if (revisionForm) {
+  revisionForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await post("/api/impact/revision", {revision: revisionForm.elements.rev.value});
+    const problem = document.getElementById("revision-problem");
+    if (response.ok) { location.reload(); return; }
+    const text = await response.text();
+    let message = text;
+    try { const d = JSON.parse(text).diagnostics[0]; message = d.message + " (" + d.code + ")  hint: " + d.hint; } catch (e) { /* a refusal's plain text */ }
+    problem.textContent = message;
+    problem.hidden = false;
+  });
+}
+
 // -- Request and plan -------------------------------------------------------------------
 let lastBody = null;
 let timer = null;
@@ -70,8 +94,7 @@ async function evaluate(body) {
   const question = ++asked;
   const lang = document.getElementById("lang");
   if (lang) body.lang = lang.value;
-  const response = await fetch("/plan/result", {method: "POST", headers: {"Content-Type": "application/json"},
-                                                body: JSON.stringify(body)});
+  const response = await post("/plan/result", body);
   const text = await response.text();
   if (question !== asked) return;
   const result = document.getElementById("result");
