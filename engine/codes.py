@@ -78,7 +78,7 @@ CODES: dict[str, CodeInfo] = {
                        "rules/40-activation.yaml:14:18: [error] unknown phase 'aprove' (CAT022)"),
     "CAT023": CodeInfo("A rule reads or sets a fact that does not exist.",
                        "rules/30-preconditions.yaml:12:7: [error] unknown fact 'task.cout' (CAT023)"),
-    "CAT024": CodeInfo("A rule does nothing: no set, steps, warnings, reject or outcome.",
+    "CAT024": CodeInfo("A rule does nothing: no set, steps, warnings, notes, reject or outcome.",
                        "rules/40-activation.yaml:30:7: [error] rule 'x' does nothing (CAT024)"),
     "CAT025": CodeInfo("A rule compares a fact with a value outside the fact's values.",
                        "rules/30-preconditions.yaml:11:7: [error] 'activte' is not a value of 'operation' (CAT025)"),

@@ -326,14 +326,17 @@ class _CatalogueChecker:
                 for w_index, warning in enumerate(rule.then.warnings):
                     self._check_placeholders(document, (*key, "then", "warnings", w_index),
                                              warning.message, checker)
+                for n_index, note in enumerate(rule.then.notes):
+                    self._check_placeholders(document, (*key, "then", "notes", n_index), note,
+                                             checker)
                 if rule.then.reject is not None:
                     for part in ("message", "hint"):
                         self._check_placeholders(document, (*key, "then", "reject", part),
                                                  getattr(rule.then.reject, part), checker)
                 if not (rule.then.set or rule.then.steps or rule.then.warnings
-                        or rule.then.reject or rule.then.outcome):
+                        or rule.then.notes or rule.then.reject or rule.then.outcome):
                     self.add(document, (*key, "then"), "CAT024", f"rule '{rule.id}' does nothing",
-                             "give it a set, steps, warnings, reject or outcome")
+                             "give it a set, steps, warnings, notes, reject or outcome")
                 line = document.position((*key, "id"))[0]
                 placed.append(PlacedRule(rule, rule_file.stage, document.name, line, 0))
         placed.sort(key=lambda p: stages.index(p.stage) if p.stage in stages else 0)  # stable

@@ -90,10 +90,16 @@ class Glossary(Model):
         "(`{...}` in them are filled by the printer).",
         examples=[{"steps": {"en": "Steps", "sv": "Steg"}}],
     )
+    facts: dict[str, Word] = Field(
+        {},
+        description="How a plan names a fact the rules decided (its `Defaults applied`): one per "
+        "fact a rule may set; without one, the plan shows the fact's name.",
+        examples=[{"invoice_recipient": {"en": "Invoice recipient", "sv": "Fakturamottagare"}}],
+    )
 
     def entries(self) -> Iterator[tuple[str, str, Word]]:
         """(section, key, word) of every entry."""
-        for section in ("screens", "values", "labels"):
+        for section in ("screens", "values", "labels", "facts"):
             for key, word in getattr(self, section).items():
                 yield section, key, word
 

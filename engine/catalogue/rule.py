@@ -189,6 +189,14 @@ class Then(Model):
         description="Warnings this rule adds to the plan.",
         examples=[[_DATA_LOSS]],
     )
+    notes: list[LocalText] = Field(
+        [],
+        description="Notes this rule adds to the plan, shown after the steps: what the agency "
+        "should know that is no step anyone takes (whose choice it was, advice a page gives). "
+        "`{fact}` is replaced by the fact's value.",
+        examples=[[{"en": "The customer chose to end the collaboration.",
+                    "sv": "Kunden har valt att avsluta samarbetet."}]],
+    )
     reject: Rejection | None = Field(
         None,
         description="Refuse the request for this reason; a rejected plan lists every reason.",
@@ -215,17 +223,19 @@ class Then(Model):
                   for step in self.steps]
         found += [Effect("warning", warning.code, warning.message.in_(lang))
                   for warning in self.warnings]
+        found += [Effect("note", "", note.in_(lang)) for note in self.notes]
         if self.outcome is not None:
             found.append(Effect("outcome", self.outcome))
         return found
 
 
 class Effect(NamedTuple):
-    """One thing a rule does: decide a fact, reject, add a step or a warning, give an outcome."""
+    """One thing a rule does: decide a fact, reject, add a step, a warning or a note, give an
+    outcome."""
 
-    kind: Literal["set", "reject", "step", "warning", "outcome"]
-    name: str  # the fact, the code, "phase, actor", or the outcome
-    detail: str = ""  # the value (or the fact it is copied from), the message, the step's text
+    kind: Literal["set", "reject", "step", "warning", "note", "outcome"]
+    name: str  # the fact, the code, "phase, actor", the outcome ("" for a note)
+    detail: str = ""  # the value (or the fact it is copied from), the message, the text
     copied: bool = False  # a set copying another fact's value
 
 

@@ -21,7 +21,7 @@ from engine.catalogue.types import OUTCOME_PRECEDENCE, Outcome, Scalar
 from engine.errors import DecisionConflictError, Diagnostic, InputError
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.evaluation.host import durable_matcher
-from engine.plan.model import Decision, Plan, PlanRejection, PlanStep, PlanWarning, Ref
+from engine.plan.model import Decision, Plan, PlanNote, PlanRejection, PlanStep, PlanWarning, Ref
 from engine.request.facts import request_facts, with_decisions
 from engine.request.model import Request
 from engine.request.parse import parse_request
@@ -157,11 +157,16 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
                       hint=_fill(p.rule.then.reject.hint, facts), rule=p.rule.id, source=p.rule.source)
         for p in matched if p.rule.then.reject is not None
     ]
-    # A rejected plan shows its reasons only: steps, warnings and defaults assume it goes ahead.
+    # A rejected plan shows its reasons only: steps, warnings, notes and defaults assume it goes
+    # ahead.
     warnings = [] if rejections else [
         PlanWarning(code=w.code, message=_fill(w.message, facts), rule=p.rule.id,
                     source=p.rule.source)
         for p in matched for w in p.rule.then.warnings
+    ]
+    notes = [] if rejections else [
+        PlanNote(text=_fill(note, facts), rule=p.rule.id, source=p.rule.source)
+        for p in matched for note in p.rule.then.notes
     ]
     steps = [] if rejections else [
         PlanStep(number=number, phase=step.phase, actor=step.actor, text=_fill(step.text, facts),
@@ -180,13 +185,36 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
         customer=request.customer.name,
         outcome=evaluation.outcome,
         scenario=Ref(id=scenario.id, name=scenario.name.in_(lang)) if scenario else None,
-        decisions=[d for d in evaluation.decisions if not rejections or d.fact == "scenario"],
+        decisions=[_worded(d, catalogue, request.service, lang) for d in evaluation.decisions
+                   if not rejections or d.fact == "scenario"],
         steps=steps,
         warnings=warnings,
+        notes=notes,
         rejections=rejections,
     )
     result.labels.update(_labels(catalogue, lang))
     return result
+
+
+def _worded(decision: Decision, catalogue: Catalogue, service_id: str, lang: str) -> Decision:
+    """``decision`` with its fact's name and its value in ``lang``: a variant's or scenario's
+    name, else the glossary's word for the value."""
+    glossary = catalogue.pipeline.glossary
+    word = glossary.facts.get(decision.fact)
+    label = word.in_(lang) if word is not None else decision.fact
+    value = decision.value
+    service = catalogue.services[service_id]
+    scenario = next((s for s in catalogue.pipeline.scenarios if s.id == value), None)
+    if decision.fact == "variant.id" and isinstance(value, str) and service.has_variant(value):
+        shown = service.variant(value).name
+    elif decision.fact == "scenario" and scenario is not None:
+        shown = scenario.name.in_(lang)
+    else:
+        shown = fill(f"{{{_VALUE}}}", {_VALUE: value}, glossary, lang)
+    return decision.model_copy(update={"label": label, "shown": shown})
+
+
+_VALUE = "value"  # the placeholder a decided value is read through
 
 
 @lru_cache(maxsize=16)

@@ -1,4 +1,5 @@
-"""The shape of a plan: outcome, ordered steps with actor, rule and D-facts, warnings, rejections.
+"""The shape of a plan: outcome, ordered steps with actor, rule and D-facts, warnings, notes,
+rejections.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ _PLAN_WARNING = {
     "rule": "subscriber-no-charge-until-renewal",
     "source": ["D14"],
 }
+_PLAN_NOTE = {
+    "text": "The customer chose to end the collaboration; this plan follows that choice.",
+    "rule": "end-by-agency",
+    "source": ["D29"],
+}
 _PLAN_REJECTION = {
     "code": "NO_TASK",
     "message": "The agency has no task connected to Bageri Solsidan AB.",
@@ -56,6 +62,8 @@ _PLAN_REJECTION = {
 _DECISION = {
     "fact": "invoice_recipient",
     "value": "customer",
+    "label": "Invoice recipient",
+    "shown": "customer",
     "rule": "default-recipient-subscriber",
     "source": ["D14"],
 }
@@ -87,6 +95,16 @@ class PlanWarning(Model):
     source: list[DFact] = Field(description="The domain facts behind that rule.", examples=[["D14"]])
 
 
+class PlanNote(Model):
+    """Something the agency should know that is no step anyone takes: whose choice the request
+    was, advice a help page gives."""
+
+    text: str = Field(description="The note, with the request's facts filled in.",
+                      examples=[_PLAN_NOTE["text"]])
+    rule: RuleId = Field(description="The rule this comes from.", examples=[_PLAN_NOTE["rule"]])
+    source: list[DFact] = Field(description="The domain facts behind that rule.", examples=[["D29"]])
+
+
 class PlanRejection(Model):
     """One reason the request is rejected."""
 
@@ -103,6 +121,11 @@ class Decision(Model):
 
     fact: str = Field(description="The fact decided.", examples=["invoice_recipient"])
     value: Scalar = Field(description="The value it was given.", examples=["customer", 12])
+    label: str = Field("", description="The fact's name in the plan's language (the glossary's "
+                       "`facts:`).", examples=[_DECISION["label"]])
+    shown: str = Field("", description="The value as the plan's language reads it: a variant's "
+                       "or scenario's name, the glossary's `values:`.",
+                       examples=[_DECISION["shown"], "eEkonomi Smart"])
     rule: RuleId = Field(description="The rule that decided it.", examples=["default-recipient-subscriber"])
     source: list[DFact] = Field(description="The domain facts behind that rule.", examples=[["D14"]])
 
@@ -150,6 +173,12 @@ class Plan(Model):
         description="What the agency should know; the plan goes ahead. Empty when the request "
         "is rejected.",
         examples=[[_PLAN_WARNING]],
+    )
+    notes: list[PlanNote] = Field(
+        [],
+        description="What the agency should know that is no step (whose choice it was, advice a "
+        "page gives); shown after the steps. Empty when the request is rejected.",
+        examples=[[_PLAN_NOTE]],
     )
     rejections: list[PlanRejection] = Field(
         description="Every reason the request is rejected; empty unless the outcome is rejected.",

@@ -28,7 +28,7 @@ def _failure(check: Check) -> str:
 
 
 _EFFECT_WORDS = {"reject": "rejects: {name}", "step": "step ({name})", "warning": "warning {name}",
-                 "outcome": "outcome {name}"}
+                 "note": "note", "outcome": "outcome {name}"}
 
 
 def _effects(rule: Rule) -> list[str]:
@@ -73,6 +73,9 @@ def explanation_text(explanation: Explanation) -> str:
             lines.append(f"  {step.number:>2}. phase {phases.index(step.phase) + 1} "
                          f"({v(step.phase)}), rule #{placed.order + 1} {v(step.rule)}: "
                          f"{v(step.actor)} - {v(step.text)}")
+    if plan.notes:
+        lines.append("Notes, after the steps:")
+        lines += [f"  * {v(note.rule)}: {v(note.text)}" for note in plan.notes]
     for rejection in plan.rejections:
         lines.append(f"Rejected by {v(rejection.rule)}: {v(rejection.code)}: "
                      f"{v(rejection.message)}")

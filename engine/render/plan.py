@@ -19,6 +19,7 @@ _DEFAULT_LABELS = {
     "what_to_do": "what to do",
     "steps": "Steps",
     "warnings": "Warnings",
+    "notes": "Notes",
     **OUTCOME_WORDS,
 }
 
@@ -54,8 +55,8 @@ def plan_text(plan: Plan) -> str:
     defaults = [d for d in plan.decisions if d.fact != "scenario"]
     if defaults:
         lines.append(f"{word('defaults')}:")
-        lines += [f"  - {v(d.fact)} = {v(d.value)}  [{v(d.rule)}; {_sources(d.source)}]"
-                  for d in defaults]
+        lines += [f"  - {v(d.label or d.fact)}: {v(d.shown or d.value)}  "
+                  f"[{v(d.rule)}; {_sources(d.source)}]" for d in defaults]
     if plan.rejections:
         lines.append(word("rejections", count=len(plan.rejections)) + ":")
         for r in plan.rejections:
@@ -68,6 +69,9 @@ def plan_text(plan: Plan) -> str:
         for s in plan.steps:
             lines.append(f"  {s.number:>2}. {actors[s.actor]:<{width}}  {v(s.text)}  "
                          f"[{v(s.rule)}; {_sources(s.source)}]")
+    if plan.notes:
+        lines.append(f"{word('notes')}:")
+        lines += [f"  * {v(n.text)}  [{v(n.rule)}; {_sources(n.source)}]" for n in plan.notes]
     if plan.warnings:
         lines.append(f"{word('warnings')}:")
         lines += [f"  ! {v(w.code)}: {v(w.message)}  [{v(w.rule)}; {_sources(w.source)}]"

@@ -88,7 +88,8 @@ def _rule_reads(placed: PlacedRule) -> set[str]:
     rule = placed.rule
     names = facts_read(rule.when)
     names |= {v.from_ for v in rule.then.set.values() if isinstance(v, FromFact)}
-    texts = [s.text for s in rule.then.steps] + [w.message for w in rule.then.warnings]
+    texts = ([s.text for s in rule.then.steps] + [w.message for w in rule.then.warnings]
+             + list(rule.then.notes))
     if rule.then.reject:
         texts += [rule.then.reject.message, rule.then.reject.hint]
     for text in texts:

@@ -14,6 +14,7 @@ A case file (tests/scenarios/*.yaml) reads::
       steps_include:               # or: these steps in this order, others may come between
         - customer: approve-activation
       warnings: [DATA_LOSS]        # every warning code, in order
+      notes: [end-customer-chooses]   # the rule of every note, in order
       rejections: [INVOICE_RECIPIENT_NOT_ALLOWED]
     source:                        # the help-page lines the expectation comes from
       - {page: 000, line: 11, quote: only the agency that can be the recipient}
@@ -64,6 +65,8 @@ class Expectation(Model):
         examples=[[{"customer": "approve-activation"}]])
     warnings: list[Code] | None = Field(None, description="Every warning code, in order.",
                                         examples=[["DATA_LOSS"]])
+    notes: list[RuleId] | None = Field(None, description="The rule of every note, in order.",
+                                       examples=[["end-customer-chooses"]])
     rejections: list[Code] | None = Field(None, description="Every rejection code, in order.",
                                           examples=[["INVOICE_RECIPIENT_NOT_ALLOWED"]])
 
@@ -159,6 +162,7 @@ def actual(plan: Plan) -> dict[str, Any]:
         "steps": steps,
         "steps_include": steps,
         "warnings": [w.code for w in plan.warnings],
+        "notes": [n.rule for n in plan.notes],
         "rejections": [r.code for r in plan.rejections],
     }
 

@@ -45,6 +45,7 @@ def effects(rule: Rule, catalogue: Catalogue | None = None, lang: str = "") -> l
         "reject": "**rejects** `{name}`: {detail}",
         "step": "step ({name}): {detail}",
         "warning": "warning `{name}`: {detail}",
+        "note": "note: {detail}",
         "outcome": "outcome: {name}",
     }
     return [f"sets `{e.name}` to `{e.detail}`" + (" (copied from that fact)" if e.copied else "")

@@ -205,6 +205,11 @@ def _then_variants(then: Then) -> Iterator[Variant]:
                "this warning never shows in the generated space",
                then.model_copy(update={"warnings": [w for i, w in enumerate(then.warnings)
                                                     if i != k]}))
+    for k, _note in enumerate(then.notes):
+        yield ("MUT005", ("notes", k), f"drop note {k + 1}",
+               "add a case that checks `notes:` where the rule fires",
+               "this note never shows in the generated space",
+               then.model_copy(update={"notes": [n for i, n in enumerate(then.notes) if i != k]}))
     if then.reject is not None:
         yield ("MUT005", ("reject",), f"drop rejection {then.reject.code}",
                f"add a case that checks `rejections:` where {then.reject.code} is given",

@@ -170,6 +170,7 @@ class _Refiner:
             {"required": ["set"], "properties": {"set": {"minProperties": 1}}},
             {"required": ["steps"], "properties": {"steps": {"minItems": 1}}},
             {"required": ["warnings"], "properties": {"warnings": {"minItems": 1}}},
+            {"required": ["notes"], "properties": {"notes": {"minItems": 1}}},
             {"required": ["reject"], "properties": {"reject": {"type": "object"}}},
             {"required": ["outcome"], "properties": {"outcome": {"type": "string"}}},
         ]}]
@@ -184,6 +185,7 @@ class _Refiner:
             prop = defs[model]["properties"][field]
             prop.pop("$ref", None)
             prop.update(texts)
+        defs["Then"]["properties"]["notes"]["items"] = texts
 
     def _placeholder_pattern(self) -> str:
         """Text whose every `{name}` is a fact (CAT028) or a screen of the glossary (CAT053)."""
@@ -247,6 +249,8 @@ class _Refiner:
                                                    {"type": "string", "enum": ids}}}, merge=True)
             expect[steps]["examples"] = [[step]]
         self._narrow(expect["warnings"], {"items": {"type": "string", "enum": warnings}})
+        noting = sorted({placed.rule.id for placed in rules if placed.rule.then.notes})
+        self._narrow(expect["notes"], {"items": {"type": "string", "enum": noting}})
         self._narrow(expect["rejections"], {"items": {"type": "string", "enum": rejections}})
 
     @staticmethod
