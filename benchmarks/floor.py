@@ -86,14 +86,8 @@ def activation_decision(catalogue: Catalogue, facts: dict[str, Any]) -> Decision
         codes.append("CONTACT_DETAILS_MISSING")
     if not facts["prerequisites.met"]:
         codes.append("PREREQUISITES_MISSING")
-    if scenario != "new_customer":
-        used = facts["customer.used_service"] or facts["customer.has_subscription"]
-        if used and get("customer.login_email") is None:
-            codes.append("INVITATION_ADDRESS_MISSING")
-        if not used and not facts["customer.has_main_contact"]:
-            codes.append("MAIN_CONTACT_EMAIL_MISSING")
-    if service.id == "lon_smart" and get("settings.time_registration") is None:
-        codes.append("TIME_REGISTRATION_MISSING")
+    # [003] L65 (where the invitation goes) and [000] L9/L15 (who registers time) give
+    # warnings and steps, not rejections (rules/40-activation.yaml).
     if subscriber and period is not None:
         current_period = get("collaboration.agreement_period") or get("subscription.agreement_period")
         if current_period is not None and period != current_period:
