@@ -6,32 +6,32 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from engine.plan.model import OUTCOME_WORDS, Plan
+from engine.catalogue.words import tool_word
+from engine.plan.model import Decision, Plan
 from engine.render.escape import json_text, visible
-
-# The words of a printed plan where the catalogue's glossary (`labels:`) gives none.
-_DEFAULT_LABELS = {
-    "plan": "Plan: {operation} {subject} for {customer}",
-    "outcome": "Outcome",
-    "scenario": "Scenario",
-    "defaults": "Defaults applied",
-    "rejections": "Rejected, {count} reason(s)",
-    "what_to_do": "what to do",
-    "steps": "Steps",
-    "warnings": "Warnings",
-    **OUTCOME_WORDS,
-}
-
 
 def _sources(source: list[str]) -> str:
     return visible(", ".join(source))
 
 
 def label(plan: Plan, key: str, **fields: object) -> str:
-    """The word for ``key`` (a heading, outcome, operation or actor) in the plan's language;
-    the catalogue's words, escaped like every value."""
-    text = plan.labels.get(key) or _DEFAULT_LABELS.get(key) or key.replace("_", " ")
-    return visible(text.format(**fields) if fields else text)
+    """The word for ``key`` (a heading, outcome, operation or actor) in the plan's language:
+    the catalogue's glossary, else the tool's words (engine.catalogue.words); escaped like
+    every value."""
+    return visible(tool_word(key, plan.language, plan.labels, **fields))
+
+
+def decision_text(plan: Plan, decision: Decision) -> str:
+    """A decided fact as a person reads it, in the plan's language: "invoice recipient:
+    customer", the variant by its name, the period in months."""
+    value: object = decision.value
+    if decision.fact == "variant.id" and plan.variant is not None and plan.variant.id == value:
+        value = plan.variant.name
+    elif decision.fact == "agreement_period":
+        value = label(plan, "months", count=value)
+    elif isinstance(value, str):
+        value = plan.labels.get(f"value.{value}") or value
+    return f"{label(plan, 'decision.' + decision.fact)}: {visible(str(value))}"
 
 
 def plan_text(plan: Plan) -> str:
@@ -54,12 +54,12 @@ def plan_text(plan: Plan) -> str:
     defaults = [d for d in plan.decisions if d.fact != "scenario"]
     if defaults:
         lines.append(f"{word('defaults')}:")
-        lines += [f"  - {v(d.fact)} = {v(d.value)}  [{v(d.rule)}; {_sources(d.source)}]"
+        lines += [f"  - {decision_text(plan, d)}  [{v(d.rule)}; {_sources(d.source)}]"
                   for d in defaults]
     if plan.rejections:
         lines.append(word("rejections", count=len(plan.rejections)) + ":")
         for r in plan.rejections:
-            lines.append(f"  x {v(r.code)}: {v(r.message)}  [{v(r.rule)}; {_sources(r.source)}]")
+            lines.append(f"  x {v(r.message)}  [{v(r.code)}; {v(r.rule)}; {_sources(r.source)}]")
             lines.append(f"    {word('what_to_do')}: {v(r.hint)}")
     if plan.steps:
         lines.append(f"{word('steps')}:")
@@ -70,7 +70,7 @@ def plan_text(plan: Plan) -> str:
                          f"[{v(s.rule)}; {_sources(s.source)}]")
     if plan.warnings:
         lines.append(f"{word('warnings')}:")
-        lines += [f"  ! {v(w.code)}: {v(w.message)}  [{v(w.rule)}; {_sources(w.source)}]"
+        lines += [f"  ! {v(w.message)}  [{v(w.code)}; {v(w.rule)}; {_sources(w.source)}]"
                   for w in plan.warnings]
     return "\n".join(lines) + "\n"
 
