@@ -9,11 +9,13 @@ from engine.catalogue.rule import Rule
 from engine.errors import display_path
 from engine.evaluation.operators import Check
 from engine.render.escape import visible
-from engine.render.plan import label, to_json
+from engine.render.plan import decision_text, label, to_json
+from engine.tools.docs import in_language
 from engine.tools.explain import Explanation
 
 
 def _value(value: Any) -> str:
+    """A fact's value as the catalogue writes it (the trace shows it as code)."""
     if value is None:
         return "absent"
     if isinstance(value, bool):
@@ -21,61 +23,83 @@ def _value(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _failure(check: Check) -> str:
+def _failure(check: Check, word: Callable[..., str]) -> str:
     if check.fact == "any":
-        return f"any: none of its alternatives holds (needs {check.test})"
-    return f"{check.fact} {check.test}: it is {_value(check.actual)}"
+        return word("condition_any", test=check.test)
+    return word("condition_failed", fact=check.fact, test=check.test, actual=_value(check.actual))
 
 
-_EFFECT_WORDS = {"reject": "rejects: {name}", "step": "step ({name})", "warning": "warning {name}",
-                 "outcome": "outcome {name}"}
-
-
-def _effects(rule: Rule) -> list[str]:
-    return [f"decides {e.name} = " + (f"the value of {e.detail}" if e.copied else e.detail)
-            if e.kind == "set" else _EFFECT_WORDS[e.kind].format(name=e.name)
-            for e in rule.then.effects()]
+def _effects(rule: Rule, word: Callable[..., str]) -> list[str]:
+    """What a matched rule does; each language's words say how much of the rule's code shows."""
+    found = []
+    for effect in rule.then.effects():
+        if effect.kind == "set":
+            key = "effect_set_copy" if effect.copied else "effect_set"
+            found.append(word(key, name=effect.name, detail=effect.detail))
+        elif effect.kind == "step":
+            phase, actor = effect.name.split(", ")
+            found.append(word("effect_step", name=effect.name, phase=phase, actor=word(actor)))
+        elif effect.kind == "outcome":
+            found.append(word("effect_outcome", name=effect.name, outcome=word(effect.name)))
+        else:
+            found.append(word(f"effect_{effect.kind}", name=effect.name))
+    return found
 
 
 def explanation_text(explanation: Explanation) -> str:
-    """The explanation for a person; every value shown escaped, as in a plan's text."""
+    """The explanation for a person, the tool's words in the plan's language (the catalogue's
+    glossary, else engine.catalogue.words); every value shown escaped, as in a plan's text."""
     everything = explanation.show_all
     evaluation, plan = explanation.evaluation, explanation.plan
+    catalogue, lang = evaluation.catalogue, plan.language
     v = visible
+
+    def word(key: str, **fields: object) -> str:
+        return label(plan, key, **fields)
+
     what = (f"{v(plan.variant.name)} ({v(plan.service.name)})" if plan.variant
             else v(plan.service.name))
-    lines = [f"Explain: {v(plan.operation.replace('_', ' '))} {what} for {v(plan.customer)}",
-             f"Outcome: {label(plan, plan.outcome)}", ""]
+    lines = [word("explain", operation=word(plan.operation), subject=what,
+                  customer=v(plan.customer)),
+             f"{word('outcome')}: {word(plan.outcome)}", ""]
+    stages = {stage.id: stage for stage in catalogue.pipeline.stages}
     for number, stage in enumerate(explanation.stages, start=1):
         shown = [v for v in stage.verdicts if v.considered or everything]
         skipped = len(stage.verdicts) - len(shown)
-        header = f"Stage {number}: {v(stage.stage)} ({len(shown)} rule(s) considered"
-        header += f"; {skipped} for other operations or services skipped)" if skipped else ")"
-        lines.append(header)
+        lines.append(word("stage_header", number=number, stage=v(stage.stage),
+                          description=v(in_language(stages[stage.stage].description, catalogue,
+                                                    lang)),
+                          count=len(shown),
+                          skipped=word("stage_skipped", count=skipped) if skipped else ""))
         for verdict in shown:
             placed = verdict.placed
-            mark = "MATCHED" if verdict.matched else "no     "
-            lines.append(f"  {mark}  {v(placed.rule.id)}  ({v(placed.file)}:{placed.line})")
+            mark = word("matched" if verdict.matched else "not_matched")
+            lines.append(word("verdict", mark=mark, width=len(word("matched")),
+                              rule=v(placed.rule.id), where=f"{v(placed.file)}:{placed.line}",
+                              description=v(in_language(placed.rule.description, catalogue,
+                                                        lang))))
             if verdict.matched:
-                lines += [f"             -> {v(effect)}" for effect in _effects(placed.rule)]
+                lines += [f"             -> {v(effect)}" for effect in _effects(placed.rule, word)]
             else:
-                lines += [f"             {v(_failure(check))}" for check in verdict.failed]
+                lines += [f"             {v(_failure(check, word))}" for check in verdict.failed]
         for decision in stage.decisions:
-            lines.append(f"  decided: {v(decision.fact)} = {v(decision.value)} "
-                         f"(by {v(decision.rule)}), seen by the stages after")
+            lines.append("  " + word("decided", fact=v(decision.fact), value=v(decision.value),
+                                     rule=v(decision.rule),
+                                     decision=decision_text(plan, decision)))
         lines.append("")
     if plan.steps:
-        phases = [p.id for p in evaluation.catalogue.pipeline.phases]
-        lines.append("Steps, in the order they were derived (phase, then catalogue order):")
+        phases = [p.id for p in catalogue.pipeline.phases]
+        lines.append(word("derived_steps"))
         by_id = {p.rule.id: p for p in evaluation.matched}
         for step in plan.steps:
             placed = by_id[step.rule]
-            lines.append(f"  {step.number:>2}. phase {phases.index(step.phase) + 1} "
-                         f"({v(step.phase)}), rule #{placed.order + 1} {v(step.rule)}: "
-                         f"{v(step.actor)} - {v(step.text)}")
+            lines.append(f"  {step.number:>2}. " + word(
+                "derived_step", number=phases.index(step.phase) + 1, phase=v(step.phase),
+                order=placed.order + 1, rule=v(step.rule), actor=v(step.actor),
+                actor_word=word(step.actor), text=v(step.text)))
     for rejection in plan.rejections:
-        lines.append(f"Rejected by {v(rejection.rule)}: {v(rejection.code)}: "
-                     f"{v(rejection.message)}")
+        lines.append(word("rejected_by", rule=v(rejection.rule), code=v(rejection.code),
+                          message=v(rejection.message)))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -10,6 +10,7 @@ from engine.catalogue.words import tool_word
 from engine.plan.model import Decision, Plan
 from engine.render.escape import json_text, visible
 
+
 def _sources(source: list[str]) -> str:
     return visible(", ".join(source))
 
@@ -27,6 +28,9 @@ def decision_text(plan: Plan, decision: Decision) -> str:
     value: object = decision.value
     if decision.fact == "variant.id" and plan.variant is not None and plan.variant.id == value:
         value = plan.variant.name
+    elif (decision.fact == "scenario" and plan.scenario is not None
+          and plan.scenario.id == value):
+        value = plan.scenario.name
     elif decision.fact == "agreement_period":
         value = label(plan, "months", count=value)
     elif isinstance(value, str):

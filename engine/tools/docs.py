@@ -34,9 +34,12 @@ def _screens(text: str, catalogue: Catalogue, lang: str) -> str:
     return PLACEHOLDER.sub(screen, text)
 
 
-def _in(text: LocalText, catalogue: Catalogue, lang: str) -> str:
+def in_language(text: LocalText, catalogue: Catalogue, lang: str) -> str:
     """``text`` in ``lang``, screen names filled in from the glossary; `{fact}`s stay."""
     return _screens(text.in_(lang), catalogue, lang)
+
+
+_in = in_language
 
 
 def effects(rule: Rule, catalogue: Catalogue | None = None, lang: str = "") -> list[str]:
