@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.rule import Rule
 from engine.errors import display_path
 from engine.evaluation.operators import Check
@@ -12,6 +13,7 @@ from engine.render.escape import visible
 from engine.render.plan import decision_text, label, to_json
 from engine.tools.docs import in_language
 from engine.tools.explain import Explanation
+from engine.tools.wording import condition_words, fact_word, value_word
 
 
 def _value(value: Any) -> str:
@@ -23,19 +25,29 @@ def _value(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _failure(check: Check, word: Callable[..., str]) -> str:
+def _failure(check: Check, rule: Rule, catalogue: Catalogue, lang: str,
+             word: Callable[..., str]) -> str:
+    """A failed condition: in the language's words where it names the fact, else as the
+    catalogue writes it."""
     if check.fact == "any":
-        return word("condition_any", test=check.test)
-    return word("condition_failed", fact=check.fact, test=check.test, actual=_value(check.actual))
+        return word("condition_any", test=check.test, count=len(rule.when.any or []))
+    said = condition_words(catalogue, lang, check.fact, rule.when.tests[check.fact])
+    return word("condition_failed", fact=check.fact, test=check.test, actual=_value(check.actual),
+                words=said or f"{check.fact} {check.test}",
+                actual_words=value_word(catalogue, lang, check.fact, check.actual))
 
 
-def _effects(rule: Rule, word: Callable[..., str]) -> list[str]:
+def _effects(rule: Rule, catalogue: Catalogue, lang: str, word: Callable[..., str]) -> list[str]:
     """What a matched rule does; each language's words say how much of the rule's code shows."""
     found = []
     for effect in rule.then.effects():
         if effect.kind == "set":
             key = "effect_set_copy" if effect.copied else "effect_set"
-            found.append(word(key, name=effect.name, detail=effect.detail))
+            named = fact_word(catalogue, lang, effect.name) or effect.name
+            value = (fact_word(catalogue, lang, effect.detail) or effect.detail if effect.copied
+                     else value_word(catalogue, lang, effect.name, effect.detail))
+            found.append(word(key, name=effect.name, detail=effect.detail, fact=named,
+                              value=value))
         elif effect.kind == "step":
             phase, actor = effect.name.split(", ")
             found.append(word("effect_step", name=effect.name, phase=phase, actor=word(actor)))
@@ -79,9 +91,11 @@ def explanation_text(explanation: Explanation) -> str:
                               description=v(in_language(placed.rule.description, catalogue,
                                                         lang))))
             if verdict.matched:
-                lines += [f"             -> {v(effect)}" for effect in _effects(placed.rule, word)]
+                lines += [f"             -> {v(effect)}"
+                          for effect in _effects(placed.rule, catalogue, lang, word)]
             else:
-                lines += [f"             {v(_failure(check, word))}" for check in verdict.failed]
+                lines += [f"             {v(_failure(check, placed.rule, catalogue, lang, word))}"
+                          for check in verdict.failed]
         for decision in stage.decisions:
             lines.append("  " + word("decided", fact=v(decision.fact), value=v(decision.value),
                                      rule=v(decision.rule),
