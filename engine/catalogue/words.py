@@ -145,18 +145,34 @@ _EN: dict[str, str] = {
     "and_list": "; ",
     # the studio
     "studio_plan_title": "Request and plan",
+    "nav_catalogue": "Catalogue",
+    "nav_validation": "Validation",
+    "nav_impact": "Impact",
     "studio_example": "Example",
     "studio_pick": "(pick a file of examples/)",
     "studio_language": "Language",
     "studio_form": "Form",
+    "studio_text_tab": "YAML / JSON",
     "studio_format": "Format",
     "studio_empty": "Pick an example, fill the form or paste a request: the plan and the "
                     "reasons behind it show here.",
+    "studio_unloadable": "The catalogue cannot be loaded: collab validate says",
     "studio_invalid": "Invalid request",
     "studio_no_plan": "No plan",
-    "studio_says": "what {command} says",
+    "studio_says": "what collab plan says",
+    "studio_plan_command": "collab plan",
+    "studio_explain_command": "collab explain",
+    "studio_json_option": "--format json",
+    "studio_rejected_by": "Rejected by {description}",
     "studio_plan": "Plan",
     "studio_explain": "Explain",
+    "choice": "{name} ({id})",
+    "setting_field": "{service}: {id}",
+    # the request form's labels where the field's name does not say it (proper names)
+    "field.customer.in_advisor": "In Advisor",
+    "field.customer.mina_tjanster_account": "Account in Mina tjänster",
+    "field.customer.mina_tjanster_main_contact": "Main contact in Mina tjänster",
+    "field.customer.spcs_customer": "Spcs customer",
 }
 
 _SV: dict[str, str] = {
@@ -344,18 +360,61 @@ _SV: dict[str, str] = {
     "flow_rejected": "avvisad",
     "or": " eller ",
     "studio_plan_title": "Begäran och plan",
+    "nav_catalogue": "Katalogen",
+    "nav_validation": "Validering",
+    "nav_impact": "Konsekvenser",
     "studio_example": "Exempel",
-    "studio_pick": "(välj en fil i examples/)",
+    "studio_pick": "(välj ett exempel)",
     "studio_language": "Språk",
     "studio_form": "Formulär",
     "studio_format": "Format",
     "studio_empty": "Välj ett exempel, fyll i formuläret eller klistra in en begäran. Planen "
                     "och skälen bakom den visas här.",
+    "studio_unloadable": "Katalogen kan inte läsas in. Verktyget säger:",
     "studio_invalid": "Begäran är ogiltig",
     "studio_no_plan": "Ingen plan",
     "studio_says": "vad verktyget säger",
+    # the commands behind the page are named on English pages only
+    "studio_plan_command": "",
+    "studio_explain_command": "",
+    "studio_json_option": "",
+    "studio_rejected_by": "Avvisad av regeln: {description}",
     "studio_plan": "Plan",
     "studio_explain": "Förklaring",
+    "studio_text_tab": "YAML eller JSON",
+    "choice": "{name}",
+    "setting_field": "{service}: {about}",
+    # the request form
+    "field.operation": "Begäran",
+    "field.service": "Tjänst",
+    "field.variant": "Variant",
+    "field.task": "Uppdrag",
+    "field.invoice_recipient": "Fakturamottagare",
+    "field.agreement_period": "Avtalsperiod",
+    "field.ending": "Avslut",
+    "field.ending.by": "Vem avslutar",
+    "field.ending.service": "Tjänsten efter avslutet",
+    "field.customer": "Kund",
+    "field.customer.name": "Namn",
+    "field.customer.spcs_customer": "Redan kund hos Visma Spcs",
+    "field.customer.in_advisor": "Finns i Visma Advisor",
+    "field.customer.main_contact": "Huvudkontakt i Visma Advisor",
+    "field.customer.main_contact.name": "Namn",
+    "field.customer.main_contact.email": "E-postadress",
+    "field.customer.mina_tjanster_account": "Konto på Mina tjänster",
+    "field.customer.login_email": "E-postadress för inloggning på Mina tjänster",
+    "field.customer.mina_tjanster_main_contact": "Huvudkontakt i Mina tjänster",
+    "field.customer.used_services": "Tjänster som kunden har använt",
+    "field.customer.contact_details": "Kontaktuppgifter för en ny kund",
+    "field.customer.contact_details.name": "Namn",
+    "field.customer.contact_details.email": "E-postadress",
+    "field.customer.subscriptions": "Abonnemang",
+    "field.customer.collaborations": "Samarbeten",
+    "field.agency": "Byrå",
+    "field.agency.id": "Organisationsnummer",
+    "field.agency.name": "Namn",
+    "field.agency.tasks": "Uppdrag",
+    "field.agency.software": "Program",
 }
 
 WORDS: dict[str, dict[str, str]] = {ENGLISH: _EN, "sv": _SV}
@@ -366,6 +425,6 @@ def tool_word(key: str, lang: str, glossary: Mapping[str, str] | None = None,
     """The word for ``key`` in ``lang``: the catalogue's glossary (``glossary``: its labels in
     ``lang``) first, then the tool's table in ``lang``, then in English; without any, the key in
     words. ``{...}`` in it are filled from ``fields``."""
-    text = ((glossary or {}).get(key) or WORDS.get(lang, {}).get(key) or _EN.get(key)
-            or key.replace("_", " "))
+    text = next((table[key] for table in (glossary or {}, WORDS.get(lang, {}), _EN)
+                 if key in table), key.replace("_", " "))
     return text.format(**fields) if fields else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from engine.catalogue.catalogue import Catalogue
@@ -58,12 +59,66 @@ def _effects(rule: Rule, catalogue: Catalogue, lang: str, word: Callable[..., st
     return found
 
 
-def explanation_text(explanation: Explanation) -> str:
-    """The explanation for a person, the tool's words in the plan's language (the catalogue's
-    glossary, else engine.catalogue.words); every value shown escaped, as in a plan's text."""
+@dataclass(frozen=True)
+class VerdictView:
+    """One rule of an explanation as a person reads it (the studio's list, the text's lines)."""
+
+    rule: str
+    file: str
+    line: int
+    matched: bool
+    mark: str  # "MATCHED" / "no", in the plan's language
+    description: str  # the rule's description in the plan's language
+    notes: tuple[str, ...]  # what it does (matched) or the conditions that failed
+
+
+@dataclass(frozen=True)
+class StageView:
+    header: str
+    verdicts: tuple[VerdictView, ...]
+    decisions: tuple[str, ...]
+
+
+def explanation_views(explanation: Explanation) -> tuple[StageView, ...]:
+    """Every stage of ``explanation`` in the words of the plan's language (the catalogue's
+    glossary, else engine.catalogue.words); values not yet escaped."""
     everything = explanation.show_all
     evaluation, plan = explanation.evaluation, explanation.plan
     catalogue, lang = evaluation.catalogue, plan.language
+
+    def word(key: str, **fields: object) -> str:
+        return label(plan, key, **fields)
+
+    stages = {stage.id: stage for stage in catalogue.pipeline.stages}
+    views = []
+    for number, stage in enumerate(explanation.stages, start=1):
+        shown = [v for v in stage.verdicts if v.considered or everything]
+        skipped = len(stage.verdicts) - len(shown)
+        header = word("stage_header", number=number, stage=stage.stage,
+                      description=in_language(stages[stage.stage].description, catalogue, lang),
+                      count=len(shown),
+                      skipped=word("stage_skipped", count=skipped) if skipped else "")
+        verdicts = []
+        for verdict in shown:
+            placed = verdict.placed
+            notes = (_effects(placed.rule, catalogue, lang, word) if verdict.matched else
+                     [_failure(check, placed.rule, catalogue, lang, word)
+                      for check in verdict.failed])
+            verdicts.append(VerdictView(
+                placed.rule.id, placed.file, placed.line, verdict.matched,
+                word("matched" if verdict.matched else "not_matched"),
+                in_language(placed.rule.description, catalogue, lang), tuple(notes)))
+        decisions = tuple(word("decided", fact=d.fact, value=d.value, rule=d.rule,
+                               decision=decision_text(plan, d)) for d in stage.decisions)
+        views.append(StageView(header, tuple(verdicts), decisions))
+    return tuple(views)
+
+
+def explanation_text(explanation: Explanation) -> str:
+    """The explanation for a person, the tool's words in the plan's language (the catalogue's
+    glossary, else engine.catalogue.words); every value shown escaped, as in a plan's text."""
+    evaluation, plan = explanation.evaluation, explanation.plan
+    catalogue = evaluation.catalogue
     v = visible
 
     def word(key: str, **fields: object) -> str:
@@ -74,32 +129,16 @@ def explanation_text(explanation: Explanation) -> str:
     lines = [word("explain", operation=word(plan.operation), subject=what,
                   customer=v(plan.customer)),
              f"{word('outcome')}: {word(plan.outcome)}", ""]
-    stages = {stage.id: stage for stage in catalogue.pipeline.stages}
-    for number, stage in enumerate(explanation.stages, start=1):
-        shown = [v for v in stage.verdicts if v.considered or everything]
-        skipped = len(stage.verdicts) - len(shown)
-        lines.append(word("stage_header", number=number, stage=v(stage.stage),
-                          description=v(in_language(stages[stage.stage].description, catalogue,
-                                                    lang)),
-                          count=len(shown),
-                          skipped=word("stage_skipped", count=skipped) if skipped else ""))
-        for verdict in shown:
-            placed = verdict.placed
-            mark = word("matched" if verdict.matched else "not_matched")
-            lines.append(word("verdict", mark=mark, width=len(word("matched")),
-                              rule=v(placed.rule.id), where=f"{v(placed.file)}:{placed.line}",
-                              description=v(in_language(placed.rule.description, catalogue,
-                                                        lang))))
-            if verdict.matched:
-                lines += [f"             -> {v(effect)}"
-                          for effect in _effects(placed.rule, catalogue, lang, word)]
-            else:
-                lines += [f"             {v(_failure(check, placed.rule, catalogue, lang, word))}"
-                          for check in verdict.failed]
-        for decision in stage.decisions:
-            lines.append("  " + word("decided", fact=v(decision.fact), value=v(decision.value),
-                                     rule=v(decision.rule),
-                                     decision=decision_text(plan, decision)))
+    width = len(word("matched"))
+    for stage in explanation_views(explanation):
+        lines.append(v(stage.header))
+        for verdict in stage.verdicts:
+            lines.append(word("verdict", mark=verdict.mark, width=width, rule=v(verdict.rule),
+                              where=f"{v(verdict.file)}:{verdict.line}",
+                              description=v(verdict.description)))
+            arrow = "-> " if verdict.matched else ""
+            lines += [f"             {arrow}{v(note)}" for note in verdict.notes]
+        lines += ["  " + v(decision) for decision in stage.decisions]
         lines.append("")
     if plan.steps:
         phases = [p.id for p in catalogue.pipeline.phases]

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from engine.catalogue.words import tool_word
+from engine.catalogue.words import ENGLISH, tool_word
 from engine.plan.model import Decision, Plan
 from engine.render.escape import json_text, visible
 
@@ -20,6 +20,14 @@ def label(plan: Plan, key: str, **fields: object) -> str:
     the catalogue's glossary, else the tool's words (engine.catalogue.words); escaped like
     every value."""
     return visible(tool_word(key, plan.language, plan.labels, **fields))
+
+
+def plan_words(plan: Plan | None) -> Callable[..., str]:
+    """``word(key, **fields)`` in ``plan``'s language, for templates; without a plan (an
+    invalid request), the tool's English words, as its diagnostics are."""
+    if plan is None:
+        return lambda key, **fields: tool_word(key, ENGLISH, None, **fields)
+    return lambda key, **fields: label(plan, key, **fields)
 
 
 def decision_text(plan: Plan, decision: Decision) -> str:

@@ -31,9 +31,9 @@ from engine.evaluation.operators import conditions
 from engine.plan.model import OUTCOME_WORDS
 from engine.render.diagnostics import diagnostics_json
 from engine.render.diff import report_data
-from engine.render.explain import explanation_data, explanation_text
-from engine.render.plan import plan_json, plan_text
-from engine.studio.form import form_fields, languages
+from engine.render.explain import explanation_data, explanation_text, explanation_views
+from engine.render.plan import plan_json, plan_text, plan_words
+from engine.studio.form import form_fields, languages, page_language, page_words
 from engine.studio.workspace import PlanResult, Workspace
 from engine.tools.docs import effects
 from engine.tools.flows import flowchart
@@ -125,10 +125,13 @@ def create_app(workspace: Workspace) -> Starlette:
                     rule_effects=lambda rule: effects(rule, catalogue, lang))
 
     async def plan_page(request: Request) -> Response:
+        """The request form and its plan, the page's words in ``?lang=`` (engine.studio.form)."""
         catalogue = workspace.catalogue
-        fields = form_fields(catalogue) if catalogue is not None else []
+        lang = page_language(catalogue, request.query_params.get("lang", ""))
+        fields = form_fields(catalogue, lang) if catalogue is not None else []
         return page("plan.html", page_id="plan", fields=fields,
-                    examples=workspace.example_names(),
+                    examples=workspace.example_names(), lang=lang,
+                    w=page_words(catalogue, lang),
                     languages=languages(catalogue) if catalogue is not None else [])
 
     async def validation_page(request: Request) -> Response:
@@ -230,8 +233,8 @@ def create_app(workspace: Workspace) -> Starlette:
         return page("plan_part.html", result=result,
                     plan_text=plan_text(result.plan) if result.plan else "",
                     plan_json=plan_json(result.plan) if result.plan else "",
-                    explain=explanation_data(result.explanation) if result.explanation
-                    else None)
+                    stages=explanation_views(result.explanation) if result.explanation
+                    else (), w=plan_words(result.plan))
 
     async def api_example(request: Request) -> Response:
         name = request.path_params["name"]
