@@ -30,6 +30,7 @@ _EN: dict[str, str] = {
     "answer_yes": "yes",
     "answer_no": "no",
     "months": "{count} months",
+    "variant_in_list": "{id} ({name})",
     # the facts a rule may decide, as a plan's "Defaults applied" names them
     "decision.variant.id": "variant",
     "decision.invoice_recipient": "invoice recipient",
@@ -179,6 +180,7 @@ _SV: dict[str, str] = {
     # A plan's headings, outcomes, operations and actors are in the catalogue's glossary
     # (rules/pipeline.yaml, `labels:`), which a Swedish plan reads first.
     "months": "{count} månader",
+    "variant_in_list": "{name}",
     "decision.variant.id": "Variant",
     "decision.invoice_recipient": "Fakturamottagare",
     "decision.agreement_period": "Avtalsperiod",
@@ -269,6 +271,8 @@ _SV: dict[str, str] = {
     "fact.agency.id": "byråns organisationsnummer",
     # a service's setting reads as the first words of its description ("Vem som registrerar tid")
     "fact.setting": "{description}",
+    # a placeholder of a text shown as written (collab docs): the fact in words
+    "placeholder": "«{word}»",
     # `collab explain`: the rules by their descriptions; ids, files and conditions as written
     # in the catalogue are the trace, in brackets at the line's end, as in a plan
     "explain": "Förklaring: {operation} {subject} för {customer}",
@@ -341,7 +345,7 @@ _SV: dict[str, str] = {
     "flows_title": "Begäranden",
     "flows_intro": "Varje begäran visas som ett flöde med en väg per scenario eller utfall, "
                    "hämtade från de genererade begäranden som får en plan. Varje ruta är en "
-                   "regel (dess beskrivning, länken leder till regeln i rules.md), i den ordning "
+                   "regel (dess beskrivning, länken leder till regeln), i den ordning "
                    "som dess steg kommer. En ruta märkt *bara för vissa begäranden* lägger till "
                    "sina steg när dess villkor gäller. Den streckade pilen leder till "
                    "kontrollerna som avvisar en begäran.",

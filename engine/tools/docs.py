@@ -24,13 +24,17 @@ def _yes(value: bool, catalogue: Catalogue, lang: str) -> str:
 
 
 def _screens(text: str, catalogue: Catalogue, lang: str) -> str:
-    """``text`` with its screen names filled in from the glossary; `{fact}`s stay."""
+    """``text`` with its screen names filled in from the glossary; a `{fact}` stays, or reads
+    as the fact's name in words where the language names facts (Swedish: «kundens namn»)."""
     screens = catalogue.pipeline.glossary.screens
 
     def screen(match: re.Match[str]) -> str:
         name = match.group(1)
-        word = screens.get(name[len(SCREEN_PREFIX):]) if name.startswith(SCREEN_PREFIX) else None
-        return word.in_(lang) if word is not None else match.group(0)
+        if not name.startswith(SCREEN_PREFIX):
+            named = fact_word(catalogue, lang, name)
+            return word(catalogue, lang, "placeholder", word=named) if named else match.group(0)
+        found = screens.get(name[len(SCREEN_PREFIX):])
+        return found.in_(lang) if found is not None else match.group(0)
 
     return PLACEHOLDER.sub(screen, text)
 
