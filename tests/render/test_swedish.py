@@ -40,7 +40,7 @@ from click.testing import CliRunner
 
 from cli import main
 from engine import Catalogue, explain, load_catalogue, parse_request, plan
-from engine.catalogue.facts import FACTS
+from engine.catalogue.facts import CHANGES, ENDINGS, FACTS, RECIPIENTS
 from engine.catalogue.language import PLACEHOLDER
 from engine.catalogue.types import Operation
 from engine.render.explain import explanation_text
@@ -106,9 +106,8 @@ def english_in(text: str, own_words: tuple[str, ...] = ()) -> list[str]:
 
 def sentences_in_lower_case(text: str) -> list[str]:
     """Sentences of ``text`` that start with a small letter (a proper name such as eEkonomi
-    may)."""
-    text = TRACE.sub("", text).strip()
-    return [s for s in re.split(r"(?<=[.!?])\s+", text)
+    may; a sentence starting with a page's number, [004], does not count)."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip())
             if s and s[0].islower() and not s.startswith(LOWER_CASE_NAMES)]
 
 
@@ -172,7 +171,7 @@ def _sample(catalogue: Catalogue) -> list[dict[str, Any]]:
     return every[::step][:GENERATED_SAMPLE]
 
 
-def _example_data(path: Path) -> dict[str, Any]:
+def _example_data(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -298,7 +297,16 @@ def _swedish_texts() -> Iterator[tuple[str, str]]:
                for key, word in catalogue.pipeline.glossary.screens.items()}
 
     def filled(text: str) -> str:
-        return PLACEHOLDER.sub(lambda m: screens.get(m.group(1), "X"), text)
+        """Screens by their names; a fact whose value reads in lower case (byrån, kunden,
+        uppgradering) by such a word, so that a sentence starting with it is seen; other
+        facts (names, numbers) by "X"."""
+        def value(match: re.Match[str]) -> str:
+            name = match.group(1)
+            spec = FACTS.get(name)
+            lower = spec is not None and spec.domain in (RECIPIENTS, CHANGES, ENDINGS)
+            return screens.get(name, "värde" if lower else "X")
+
+        return PLACEHOLDER.sub(value, text)
 
     def walk(node: Any, where: str) -> Iterator[tuple[str, str]]:
         if isinstance(node, dict):
@@ -321,7 +329,37 @@ def _swedish_texts() -> Iterator[tuple[str, str]]:
 SWEDISH_TEXTS = dict(_swedish_texts())
 
 
-@pytest.mark.parametrize("where", sorted(SWEDISH_TEXTS))
+# The catalogue's Swedish texts that still hold English (issue 20, part 4), as of this test's
+# writing: each is an expected failure (strict: once a text is rewritten by
+# docs/catalogue/swedish.md, its case passes and must leave this list).
+STILL_ENGLISH = {
+    "rules/30-preconditions.yaml.rules[reject-already-collaborating].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-collaboration-unlinked].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-contact-details-missing].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-continue-alone-without-access].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-current-variant-unknown].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-ending-choice-missing].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-login-email-missing].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-period-missing].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-period-not-allowed].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-recipient-missing].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-recipient-not-allowed].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-same-invoice-recipient].then.reject.message",
+    "rules/30-preconditions.yaml.rules[reject-subscriber-other-period].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-task-not-selected].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-time-registration-missing].then.reject.hint",
+    "rules/30-preconditions.yaml.rules[reject-variant-missing].then.reject.hint",
+    "rules/60-ending.yaml.rules[end-change-to-smart-first].then.steps[0].text",
+    "rules/domain.yaml.facts[D18].text",
+    "rules/domain.yaml.facts[D26].text",
+    "rules/domain.yaml.facts[D2].text",
+    "rules/domain.yaml.facts[D32].text",
+}
+
+
+@pytest.mark.parametrize("where", [
+    pytest.param(where, marks=pytest.mark.xfail(strict=True, reason="not yet rewritten"))
+    if where in STILL_ENGLISH else where for where in sorted(SWEDISH_TEXTS)])
 def test_a_swedish_text_of_the_catalogue_holds_no_english_and_starts_its_sentences_in_capitals(
         where: str) -> None:
     """One case per text (file, then the rule's id and the text's place): the catalogue's
@@ -330,6 +368,10 @@ def test_a_swedish_text_of_the_catalogue_holds_no_english_and_starts_its_sentenc
     assert not english_in(text), english_in(text)
     if ".text" in where or ".message" in where or ".hint" in where:  # sentences a plan shows
         assert not sentences_in_lower_case(text), sentences_in_lower_case(text)
+
+
+def test_the_texts_still_english_are_texts_of_the_catalogue() -> None:
+    assert set(SWEDISH_TEXTS) >= STILL_ENGLISH, STILL_ENGLISH - set(SWEDISH_TEXTS)
 
 
 def test_the_check_sees_what_it_must() -> None:
