@@ -33,7 +33,13 @@ from engine.render.diagnostics import diagnostics_json
 from engine.render.diff import report_data
 from engine.render.explain import explanation_data, explanation_text, explanation_views
 from engine.render.plan import plan_json, plan_text, plan_words
-from engine.studio.form import form_fields, languages, page_language, page_words
+from engine.studio.form import (
+    catalogue_words,
+    form_fields,
+    languages,
+    page_language,
+    page_words,
+)
 from engine.studio.workspace import PlanResult, Workspace
 from engine.tools.docs import effects
 from engine.tools.flows import flowchart
@@ -114,7 +120,8 @@ def create_app(workspace: Workspace) -> Starlette:
         """The catalogue with its texts in ``?lang=`` (default: the catalogue's language)."""
         catalogue = workspace.catalogue
         if catalogue is None:
-            return page("catalogue.html", page_id="catalogue", catalogue=None, charts={})
+            return page("catalogue.html", page_id="catalogue", catalogue=None, charts={},
+                        w=page_words(None, ""))
         offered = languages(catalogue)
         lang = request.query_params.get("lang", "")
         lang = lang if lang in offered else catalogue.pipeline.default_language
@@ -122,7 +129,8 @@ def create_app(workspace: Workspace) -> Starlette:
                   for op, flow in workspace.flows.items()}
         return page("catalogue.html", page_id="catalogue", catalogue=catalogue, charts=charts,
                     lang=lang, languages=offered, text=lambda text: text.in_(lang),
-                    rule_effects=lambda rule: effects(rule, catalogue, lang))
+                    rule_effects=lambda rule: effects(rule, catalogue, lang),
+                    **catalogue_words(catalogue, lang))
 
     async def plan_page(request: Request) -> Response:
         """The request form and its plan, the page's words in ``?lang=`` (engine.studio.form)."""

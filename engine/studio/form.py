@@ -15,6 +15,7 @@ from typing import Any
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.words import ENGLISH, WORDS, tool_word
 from engine.tools.schema import generate
+from engine.tools.wording import value_word, when_words
 
 MAX_NESTING = 3
 
@@ -55,6 +56,17 @@ def page_words(catalogue: Catalogue | None, lang: str) -> Callable[..., str]:
         return lambda key, **fields: tool_word(key, ENGLISH, None, **fields)
     glossary = catalogue.pipeline.glossary
     return lambda key, **fields: glossary.label(key, lang, **fields)
+
+
+def catalogue_words(catalogue: Catalogue, lang: str) -> dict[str, Callable[..., str]]:
+    """What the catalogue page calls to speak ``lang``: its words, a rule's conditions and a
+    fact's values in words (engine.tools.wording)."""
+    return {
+        "w": page_words(catalogue, lang),
+        "rule_when": lambda rule: when_words(catalogue, lang, rule.when),
+        "values": lambda fact, items: ", ".join(value_word(catalogue, lang, fact, item)
+                                                for item in items),
+    }
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> tuple[dict[str, Any], bool]:

@@ -242,7 +242,7 @@ def test_the_swedish_pages_of_collab_docs_hold_no_english(neutral: Path, tmp_pat
     assert not problems, dict(list(problems.items())[:20])
 
 
-def test_the_studio_plan_page_in_swedish_holds_no_english(neutral: Path) -> None:
+def test_the_studio_plan_and_catalogue_pages_in_swedish_hold_no_english(neutral: Path) -> None:
     from starlette.testclient import TestClient
 
     from engine.studio.app import create_app
@@ -255,7 +255,8 @@ def test_the_studio_plan_page_in_swedish_holds_no_english(neutral: Path) -> None
         workspace = Workspace(neutral, watch=False)
         workspace.refresh_now()
         client = TestClient(create_app(workspace), raise_server_exceptions=False)
-        pages = {"/plan?lang=sv": client.get("/plan?lang=sv").text}
+        pages = {"/plan?lang=sv": client.get("/plan?lang=sv").text,
+                 "/catalogue?lang=sv": client.get("/catalogue?lang=sv").text}
         for example in ("activate-eekonomi-spcs-customer.yaml", "end-without-main-contact.yaml",
                         "change-variant-eekonomi-downgrade.yaml"):
             part = client.post("/plan/result", json={"example": example, "lang": "sv"})
@@ -268,6 +269,8 @@ def test_the_studio_plan_page_in_swedish_holds_no_english(neutral: Path) -> None
         main = page.split("<main", 1)[-1].split("</main>")[0]
         main = re.sub(r'<pre id="plan-json">.*?</pre>', "", main, flags=re.DOTALL)
         main = re.sub(r"<textarea[^>]*>.*?</textarea>", "", main, flags=re.DOTALL)
+        # the flowcharts' source: the same charts as collab docs draws, checked there
+        main = re.sub(r'<pre class="mermaid">.*?</pre>', "", main, flags=re.DOTALL)
         main = re.sub(r'<select id="example">.*?</select>', "", main, flags=re.DOTALL)
         main = re.sub(r"</?(?:code|a|span|strong|em|i)\b[^>]*>", "", main)  # inline: no space
         shown = html.unescape(re.sub(r"<[^>]+>", " ", main))

@@ -1,182 +1,6 @@
-"""The tool's own words around the catalogue's texts, one table per language.
+"""The tool's words in Swedish, written by docs/catalogue/swedish.md."""
 
-Plans, `collab explain`, the pages of `collab docs` and the studio print headings, outcomes,
-actors and labels around the catalogue's sentences. Each is looked up by key: first in the
-catalogue's glossary (`labels:` in rules/pipeline.yaml, the product owner's words), then here in
-the language asked for, then here in English. A language the table lacks therefore prints
-English words around its texts until its glossary gives them; no code changes are needed.
-
-The Swedish words follow docs/catalogue/swedish.md: the reader is *du* on the agency, the help
-pages' names and verbs, no English identifiers.
-"""
-
-from __future__ import annotations
-
-from collections.abc import Mapping
-
-ENGLISH = "en"
-
-_EN: dict[str, str] = {
-    # a plan
-    "plan": "Plan: {operation} {subject} for {customer}",
-    "outcome": "Outcome",
-    "scenario": "Scenario",
-    "defaults": "Defaults applied",
-    "rejections": "Rejected, {count} reason(s)",
-    "what_to_do": "what to do",
-    "steps": "Steps",
-    "warnings": "Warnings",
-    "not_given": "(not given)",
-    "answer_yes": "yes",
-    "answer_no": "no",
-    "months": "{count} months",
-    "variant_in_list": "{id} ({name})",
-    # the facts a rule may decide, as a plan's "Defaults applied" names them
-    "decision.variant.id": "variant",
-    "decision.invoice_recipient": "invoice recipient",
-    "decision.agreement_period": "agreement period",
-    "decision.scenario": "scenario",
-    # outcomes
-    "ready": "ready: nothing more is needed than the steps below",
-    "awaits_customer": "waits for the customer's approval",
-    "needs_support": "needs Visma support",
-    "rejected": "rejected",
-    # operations
-    "activate": "activate",
-    "accept_invitation": "accept invitation",
-    "change_variant": "change variant",
-    "change_invoice_recipient": "change invoice recipient",
-    "change_agreement_period": "change agreement period",
-    "end": "end",
-    "link": "link",
-    # actors
-    "agency": "agency",
-    "customer": "customer",
-    "system": "system",
-    "support": "support",
-    # `collab explain`
-    "explain": "Explain: {operation} {subject} for {customer}",
-    "stage_header": "Stage {number}: {stage} ({count} rule(s) considered{skipped})",
-    "stage_skipped": "; {count} for other operations or services skipped",
-    "matched": "MATCHED",
-    "not_matched": "no",
-    "verdict": "  {mark:<{width}}  {rule}  ({where})",
-    "condition_any": "any: none of its alternatives holds (needs {test})",
-    "condition_failed": "{fact} {test}: it is {actual}",
-    "decided": "decided: {fact} = {value} (by {rule}), seen by the stages after",
-    "effect_set": "decides {name} = {detail}",
-    "effect_set_copy": "decides {name} = the value of {detail}",
-    "effect_reject": "rejects: {name}",
-    "effect_step": "step ({name})",
-    "effect_warning": "warning {name}",
-    "effect_outcome": "outcome {name}",
-    "derived_steps": "Steps, in the order they were derived (phase, then catalogue order):",
-    "derived_step": "phase {number} ({phase}), rule #{order} {rule}: {actor} - {text}",
-    "rejected_by": "Rejected by {rule}: {code}: {message}",
-    # `collab docs` and the studio's catalogue page
-    "docs_title": "The collaboration catalogue",
-    "docs_services": "Services and variants",
-    "docs_rules": "Rules",
-    "docs_flows": "Operations, as flowcharts",
-    "docs_domain": "Domain facts and where they are implemented",
-    "docs_codes": "Diagnostic codes",
-    "docs_count": "{rules} rules in {stages} stages; {facts} domain facts.",
-    "col_service": "service",
-    "col_variants": "variants",
-    "col_variant": "variant",
-    "col_paying": "paying",
-    "col_contains": "contains",
-    "col_recipients": "invoice recipients",
-    "col_periods": "periods (months)",
-    "col_access": "customer access",
-    "col_alone": "customer can continue alone",
-    "col_sources": "sources",
-    "col_fact": "fact",
-    "col_text": "text",
-    "col_implemented": "implemented by",
-    "services_title": "Services",
-    "service_heading": "## {name} (`{id}`)",
-    "variant_cell": "{name} (`{id}`)",
-    "contains_cell": "{contains}",
-    "sources": "Sources: {sources}.",
-    "customer_can_invite": "The customer can invite the agency from inside the service.",
-    "agency_variant": "The agency itself works in {variant}.",
-    "disables": "Activating {variant} disables the customer's {addon}.",
-    "includes": "Includes: {names}.",
-    "agency_needs": "The agency needs:",
-    "setting": "Setting `{id}` ({values}): {description}",
-    "rules_title": "Rules",
-    "rules_intro": "Stages run in this order; each rule lists its conditions, what it does and "
-                   "the domain facts it implements.",
-    "stage_heading": "## Stage `{stage}`",
-    "rule_heading": "### `{rule}`",
-    "rule_where": "*In* `{where}`. *When:* {when}.",
-    "always": "always",
-    "docs_reject": "**rejects** `{code}`: {message} *What to do:* {hint}",
-    "docs_step": "step ({name}): {text}",
-    "docs_warning": "warning `{code}`: {message}",
-    "docs_outcome": "outcome: {name}",
-    "docs_set": "sets `{fact}` to `{value}`",
-    "docs_set_copy": "sets `{fact}` to `{value}` (copied from that fact)",
-    "domain_title": "Domain facts and where they are implemented",
-    "rule_ref": "`{rule}`",
-    "implemented_by": "{places}",
-    "pipeline_description": "the pipeline description",
-    "flows_title": "Operations",
-    "flows_intro": "For each operation, one path per scenario or outcome, drawn from the "
-                   "requests of the catalogue's generated space that get a plan: each node is a "
-                   "rule (its description; the link leads to the rule in rules.md), in the order "
-                   "its steps come. A node marked *only for some requests* adds its steps when "
-                   "its conditions hold. The dotted arrow leads to the checks that reject a "
-                   "request.",
-    "flow_heading": "## {operation}",
-    "checks": "Checks (any one rejects the request):",
-    "check_item": "`{code}`: [{description}](rules.md#{rule})",
-    "flow_start": "{operation}",
-    "flow_node": "{text}<br/><i>{rule}</i>",
-    "only_some": "only for some requests: {text}",
-    "any_check_fails": "any of {count} checks fails",
-    "rejected_codes": "rejected: {codes}",
-    "which_scenario": "which scenario?",
-    "flow_ready": "ready",
-    "flow_awaits_customer": "waits for the customer's approval",
-    "flow_needs_support": "needs Visma support",
-    "flow_rejected": "rejected",
-    "or": " or ",
-    "and_list": "; ",
-    # the studio
-    "studio_plan_title": "Request and plan",
-    "nav_catalogue": "Catalogue",
-    "nav_validation": "Validation",
-    "nav_impact": "Impact",
-    "studio_example": "Example",
-    "studio_pick": "(pick a file of examples/)",
-    "studio_language": "Language",
-    "studio_form": "Form",
-    "studio_text_tab": "YAML / JSON",
-    "studio_format": "Format",
-    "studio_empty": "Pick an example, fill the form or paste a request: the plan and the "
-                    "reasons behind it show here.",
-    "studio_unloadable": "The catalogue cannot be loaded: collab validate says",
-    "studio_invalid": "Invalid request",
-    "studio_no_plan": "No plan",
-    "studio_says": "what collab plan says",
-    "studio_plan_command": "collab plan",
-    "studio_explain_command": "collab explain",
-    "studio_json_option": "--format json",
-    "studio_rejected_by": "Rejected by {description}",
-    "studio_plan": "Plan",
-    "studio_explain": "Explain",
-    "choice": "{name} ({id})",
-    "setting_field": "{service}: {id}",
-    # the request form's labels where the field's name does not say it (proper names)
-    "field.customer.in_advisor": "In Advisor",
-    "field.customer.mina_tjanster_account": "Account in Mina tjänster",
-    "field.customer.mina_tjanster_main_contact": "Main contact in Mina tjänster",
-    "field.customer.spcs_customer": "Spcs customer",
-}
-
-_SV: dict[str, str] = {
+WORDS: dict[str, str] = {
     # A plan's headings, outcomes, operations and actors are in the catalogue's glossary
     # (rules/pipeline.yaml, `labels:`), which a Swedish plan reads first.
     "months": "{count} månader",
@@ -367,6 +191,27 @@ _SV: dict[str, str] = {
     "nav_catalogue": "Katalogen",
     "nav_validation": "Validering",
     "nav_impact": "Konsekvenser",
+    "studio_texts_in": "Texter på:",
+    "studio_counts": "{services} tjänster, {rules} regler i {stages} etapper och {facts} fakta om "
+                     "domänen.",
+    "studio_jump": "Gå till:",
+    "studio_jump_services": "tjänster",
+    "studio_jump_rules": "regler",
+    "studio_jump_flows": "flödesscheman",
+    "studio_jump_domain": "fakta om domänen",
+    "studio_col_dfacts": "D-fakta",
+    "studio_agency_own": "(byråns egen)",
+    "studio_stages_rules": "Etapper och regler",
+    "studio_stage": "Etapp {number}",
+    "studio_col_rule": "regel",
+    "studio_col_does": "vad den gör",
+    "studio_col_when": "när",
+    "studio_col_where": "var",
+    "studio_flows_intro": "En väg per scenario eller utfall, från de genererade begäranden. En "
+                          "ruta är en regel (klicka på den för att se regeln).",
+    "studio_drawing": "Flödesschemana ritas (analysen körs först) …",
+    "studio_domain_title": "Fakta om domänen",
+    "studio_col_section": "avsnitt",
     "studio_example": "Exempel",
     "studio_pick": "(välj ett exempel)",
     "studio_language": "Språk",
@@ -420,15 +265,3 @@ _SV: dict[str, str] = {
     "field.agency.tasks": "Uppdrag",
     "field.agency.software": "Program",
 }
-
-WORDS: dict[str, dict[str, str]] = {ENGLISH: _EN, "sv": _SV}
-
-
-def tool_word(key: str, lang: str, glossary: Mapping[str, str] | None = None,
-              **fields: object) -> str:
-    """The word for ``key`` in ``lang``: the catalogue's glossary (``glossary``: its labels in
-    ``lang``) first, then the tool's table in ``lang``, then in English; without any, the key in
-    words. ``{...}`` in it are filled from ``fields``."""
-    text = next((table[key] for table in (glossary or {}, WORDS.get(lang, {}), _EN)
-                 if key in table), key.replace("_", " "))
-    return text.format(**fields) if fields else text
