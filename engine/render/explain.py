@@ -33,7 +33,8 @@ def _failure(check: Check, rule: Rule, catalogue: Catalogue, lang: str,
     if check.fact == "any":
         return word("condition_any", test=check.test, count=len(rule.when.any or []))
     said = condition_words(catalogue, lang, check.fact, rule.when.tests[check.fact])
-    return word("condition_failed", fact=check.fact, test=check.test, actual=_value(check.actual),
+    key = "condition_failed" if check.actual is not None else "condition_failed_absent"
+    return word(key, fact=check.fact, test=check.test, actual=_value(check.actual),
                 words=said or f"{check.fact} {check.test}",
                 actual_words=value_word(catalogue, lang, check.fact, check.actual))
 

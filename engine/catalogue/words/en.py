@@ -47,6 +47,7 @@ WORDS: dict[str, str] = {
     "verdict": "  {mark:<{width}}  {rule}  ({where})",
     "condition_any": "any: none of its alternatives holds (needs {test})",
     "condition_failed": "{fact} {test}: it is {actual}",
+    "condition_failed_absent": "{fact} {test}: it is {actual}",
     "decided": "decided: {fact} = {value} (by {rule}), seen by the stages after",
     "effect_set": "decides {name} = {detail}",
     "effect_set_copy": "decides {name} = the value of {detail}",
