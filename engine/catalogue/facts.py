@@ -48,7 +48,8 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     _spec("service.bundle_count", int, "How many services are included in this one."),
     _spec("service.variant_count", int, "How many variants the service has."),
     _spec("service.only_variant", str, "The service's variant when it has only one.", VARIANTS),
-    _spec("service.variants", str, "The service's variants, id (name) (text)."),
+    _spec("service.variants", str, "The service's variants as the plan's language lists them: "
+          "id (name) in English, names in Swedish (text)."),
     _spec("variant.id", str, "The variant asked for (activate, change_variant).", VARIANTS,
           settable=True),
     _spec("variant.name", str, "The name of the variant asked for."),

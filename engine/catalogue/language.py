@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, RootModel, StringConstraints
 
 from engine.catalogue.types import Id, Model
+from engine.catalogue.words import tool_word
 
 Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 _Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
@@ -114,10 +115,13 @@ class Glossary(Model):
                 yield section, key, word
 
     def label(self, key: str, lang: str, **fields: object) -> str:
-        """The printed word for ``key`` in ``lang``; without an entry, the key in words."""
-        word = self.labels.get(key)
-        text = word.in_(lang) if word is not None else key.replace("_", " ")
-        return fill_label(text, **fields)
+        """The printed word for ``key`` in ``lang``: the glossary's, else the tool's
+        (engine.catalogue.words)."""
+        return tool_word(key, lang, self.words(lang), **fields)
+
+    def words(self, lang: str) -> dict[str, str]:
+        """The glossary's labels in ``lang``, for engine.catalogue.words.tool_word."""
+        return {key: word.in_(lang) for key, word in self.labels.items()}
 
 
 def label_problems(text: str, offered: frozenset[str]) -> Iterator[tuple[str, str, str]]:

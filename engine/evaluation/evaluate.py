@@ -228,8 +228,11 @@ _VALUE = "value"  # the placeholder a decided value is read through
 
 @lru_cache(maxsize=16)
 def _labels(catalogue: Catalogue, lang: str) -> dict[str, str]:
-    """The glossary's words of a printed plan in ``lang``, once per catalogue and language."""
-    return {key: word.in_(lang) for key, word in catalogue.pipeline.glossary.labels.items()}
+    """The glossary's words of a printed plan in ``lang``, once per catalogue and language: its
+    labels, and how a fact's value reads (``value.<value>``)."""
+    glossary = catalogue.pipeline.glossary
+    return {**{f"value.{key}": word.in_(lang) for key, word in glossary.values.items()},
+            **{key: word.in_(lang) for key, word in glossary.labels.items()}}
 
 
 @lru_cache(maxsize=8)

@@ -17,17 +17,15 @@ from engine.catalogue.types import (
     RuleId,
     Scalar,
 )
+from engine.catalogue.words import ENGLISH, tool_word
 from engine.errors import Verdict
 
 # --------------------------------------------------------------------------- plans
 
-# How an outcome reads to a person, in plans and explanations.
-OUTCOME_WORDS = {
-    "ready": "ready: nothing more is needed than the steps below",
-    "awaits_customer": "waits for the customer's approval",
-    "needs_support": "needs Visma support",
-    "rejected": "rejected",
-}
+# How an outcome reads in English: the words table's (engine.catalogue.words); a plan in
+# another language reads it through engine.render.plan.label.
+OUTCOME_WORDS = {outcome: tool_word(outcome, ENGLISH)
+                 for outcome in ("ready", "awaits_customer", "needs_support", "rejected")}
 
 _NO_TASK_HINT = ("Create a task for the customer in Advisor (Customers - the customer - Tasks), "
                  "then try again.")

@@ -6,23 +6,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from engine.catalogue.language import fill_label
-from engine.plan.model import OUTCOME_WORDS, Plan
+from engine.catalogue.words import ENGLISH, tool_word
+from engine.plan.model import Decision, Plan
 from engine.render.escape import json_text, visible
-
-# The words of a printed plan where the catalogue's glossary (`labels:`) gives none.
-_DEFAULT_LABELS = {
-    "plan": "Plan: {operation} {subject} for {customer}",
-    "outcome": "Outcome",
-    "scenario": "Scenario",
-    "defaults": "Defaults applied",
-    "rejections": "Rejected, {count} reason(s)",
-    "what_to_do": "what to do",
-    "steps": "Steps",
-    "warnings": "Warnings",
-    "notes": "Notes",
-    **OUTCOME_WORDS,
-}
 
 
 def _sources(source: list[str]) -> str:
@@ -30,10 +16,26 @@ def _sources(source: list[str]) -> str:
 
 
 def label(plan: Plan, key: str, **fields: object) -> str:
-    """The word for ``key`` (a heading, outcome, operation or actor) in the plan's language;
-    the catalogue's words, escaped like every value."""
-    text = plan.labels.get(key) or _DEFAULT_LABELS.get(key) or key.replace("_", " ")
-    return visible(fill_label(text, **fields))
+    """The word for ``key`` (a heading, outcome, operation or actor) in the plan's language:
+    the catalogue's glossary, else the tool's words (engine.catalogue.words); escaped like
+    every value."""
+    return visible(tool_word(key, plan.language, plan.labels, **fields))
+
+
+def decision_text(plan: Plan, decision: Decision) -> str:
+    """A decided fact as a person reads it, in the plan's language: the label and value the
+    catalogue gives it (engine.evaluation.evaluate words them), escaped."""
+    shown = decision.shown if decision.shown is not None else decision.value
+    return f"{visible(decision.label or decision.fact)}: {visible(str(shown))}"
+
+
+def plan_words(plan: Plan | None) -> Callable[..., str]:
+    """``word(key, **fields)`` in ``plan``'s language, for templates; without a plan (an
+    invalid request), the tool's English words, as its diagnostics are."""
+    if plan is None:
+        return lambda key, **fields: tool_word(key, ENGLISH, None, **fields)
+    return lambda key, **fields: label(plan, key, **fields)
+
 
 
 def plan_text(plan: Plan) -> str:
@@ -56,12 +58,12 @@ def plan_text(plan: Plan) -> str:
     defaults = [d for d in plan.decisions if d.fact != "scenario"]
     if defaults:
         lines.append(f"{word('defaults')}:")
-        lines += [f"  - {v(d.label or d.fact)}: {v(d.shown or d.value)}  "
-                  f"[{v(d.rule)}; {_sources(d.source)}]" for d in defaults]
+        lines += [f"  - {decision_text(plan, d)}  [{v(d.rule)}; {_sources(d.source)}]"
+                  for d in defaults]
     if plan.rejections:
         lines.append(word("rejections", count=len(plan.rejections)) + ":")
         for r in plan.rejections:
-            lines.append(f"  x {v(r.code)}: {v(r.message)}  [{v(r.rule)}; {_sources(r.source)}]")
+            lines.append(f"  x {v(r.message)}  [{v(r.code)}; {v(r.rule)}; {_sources(r.source)}]")
             lines.append(f"    {word('what_to_do')}: {v(r.hint)}")
     if plan.steps:
         lines.append(f"{word('steps')}:")
@@ -75,7 +77,7 @@ def plan_text(plan: Plan) -> str:
         lines += [f"  * {v(n.text)}  [{v(n.rule)}; {_sources(n.source)}]" for n in plan.notes]
     if plan.warnings:
         lines.append(f"{word('warnings')}:")
-        lines += [f"  ! {v(w.code)}: {v(w.message)}  [{v(w.rule)}; {_sources(w.source)}]"
+        lines += [f"  ! {v(w.message)}  [{v(w.code)}; {v(w.rule)}; {_sources(w.source)}]"
                   for w in plan.warnings]
     return "\n".join(lines) + "\n"
 

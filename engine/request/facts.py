@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.catalogue.facts import SETTING_PREFIX
 from engine.catalogue.language import LocalText
+from engine.catalogue.words import tool_word
 
 if TYPE_CHECKING:
     from engine.catalogue.catalogue import Catalogue
@@ -54,7 +55,11 @@ def _service_facts(catalogue: Catalogue, service_id: str) -> dict[str, Any]:
         "service.bundle_count": len(bundled),
         "service.variant_count": len(service.variants),
         "service.only_variant": service.variants[0].id if len(service.variants) == 1 else None,
-        "service.variants": _text([f"{v.id} ({v.name})" for v in service.variants]),
+        # a text in every language: the words table says whether ids show (en) or not (sv)
+        "service.variants": LocalText({
+            lang: _text([tool_word("variant_in_list", lang, None, id=v.id, name=v.name)
+                         for v in service.variants])
+            for lang in catalogue.pipeline.languages}),
     }
 
 

@@ -37,12 +37,18 @@ from engine.files import read_bounded
 from engine.plan.model import OUTCOME_WORDS
 from engine.render.diagnostics import diagnostics_json
 from engine.render.diff import report_data
-from engine.render.explain import explanation_data, explanation_text
-from engine.render.plan import plan_json, plan_text
+from engine.render.explain import explanation_data, explanation_text, explanation_views
+from engine.render.plan import plan_json, plan_text, plan_words
 from engine.request.lines import MAX_LINE_DEPTH, over_limits
 from engine.studio.editing import edit_routes
 from engine.studio.evaluator import Evaluator
-from engine.studio.form import form_fields, languages
+from engine.studio.form import (
+    catalogue_words,
+    form_fields,
+    languages,
+    page_language,
+    page_words,
+)
 from engine.studio.guard import TOKEN_HEADER, Guard, GuardMiddleware, writer
 from engine.studio.planning import PlanJob, PlanResult
 from engine.studio.workspace import Workspace
@@ -135,7 +141,8 @@ def create_app(workspace: Workspace, guard: Guard | None = None,
         """The catalogue with its texts in ``?lang=`` (default: the catalogue's language)."""
         catalogue = workspace.catalogue
         if catalogue is None:
-            return page("catalogue.html", page_id="catalogue", catalogue=None, charts={})
+            return page("catalogue.html", page_id="catalogue", catalogue=None, charts={},
+                        w=page_words(None, ""))
         offered = languages(catalogue)
         lang = request.query_params.get("lang", "")
         lang = lang if lang in offered else catalogue.pipeline.default_language
@@ -143,13 +150,17 @@ def create_app(workspace: Workspace, guard: Guard | None = None,
                   for op, flow in workspace.flows.items()}
         return page("catalogue.html", page_id="catalogue", catalogue=catalogue, charts=charts,
                     lang=lang, languages=offered, text=lambda text: text.in_(lang),
-                    rule_effects=lambda rule: effects(rule, catalogue, lang))
+                    rule_effects=lambda rule: effects(rule, catalogue, lang),
+                    **catalogue_words(catalogue, lang))
 
     async def plan_page(request: Request) -> Response:
+        """The request form and its plan, the page's words in ``?lang=`` (engine.studio.form)."""
         catalogue = workspace.catalogue
-        fields = form_fields(catalogue) if catalogue is not None else []
+        lang = page_language(catalogue, request.query_params.get("lang", ""))
+        fields = form_fields(catalogue, lang) if catalogue is not None else []
         return page("plan.html", page_id="plan", fields=fields,
-                    examples=workspace.example_names(),
+                    examples=workspace.example_names(), lang=lang,
+                    w=page_words(catalogue, lang),
                     languages=languages(catalogue) if catalogue is not None else [])
 
     async def validation_page(request: Request) -> Response:
@@ -259,8 +270,8 @@ def create_app(workspace: Workspace, guard: Guard | None = None,
         return page("plan_part.html", result=result,
                     plan_text=plan_text(result.plan) if result.plan else "",
                     plan_json=plan_json(result.plan) if result.plan else "",
-                    explain=explanation_data(result.explanation) if result.explanation
-                    else None)
+                    stages=explanation_views(result.explanation) if result.explanation
+                    else (), w=plan_words(result.plan))
 
     async def api_example(request: Request) -> Response:
         name = request.path_params["name"]

@@ -7,12 +7,15 @@ values (services, their variants, the settings' values) the field offers those.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from engine.catalogue.catalogue import Catalogue
+from engine.catalogue.words import ENGLISH, WORDS, tool_word
 from engine.tools.schema import generate
+from engine.tools.wording import value_word, when_words
 
 MAX_NESTING = 3
 
@@ -39,6 +42,33 @@ def languages(catalogue: Catalogue) -> list[str]:
                                          if lang != pipeline.default_language)]
 
 
+def page_language(catalogue: Catalogue | None, asked: str) -> str:
+    """The language a page is shown in: ``asked`` when the catalogue offers it, else its
+    default language."""
+    if catalogue is None:
+        return ENGLISH
+    return asked if asked in languages(catalogue) else catalogue.pipeline.default_language
+
+
+def page_words(catalogue: Catalogue | None, lang: str) -> Callable[..., str]:
+    """``word(key, **fields)`` of a page in ``lang``: the glossary's, else the tool's words."""
+    if catalogue is None:
+        return lambda key, **fields: tool_word(key, ENGLISH, None, **fields)
+    glossary = catalogue.pipeline.glossary
+    return lambda key, **fields: glossary.label(key, lang, **fields)
+
+
+def catalogue_words(catalogue: Catalogue, lang: str) -> dict[str, Callable[..., str]]:
+    """What the catalogue page calls to speak ``lang``: its words, a rule's conditions and a
+    fact's values in words (engine.tools.wording)."""
+    return {
+        "w": page_words(catalogue, lang),
+        "rule_when": lambda rule: when_words(catalogue, lang, rule.when),
+        "values": lambda fact, items: ", ".join(value_word(catalogue, lang, fact, item)
+                                                for item in items),
+    }
+
+
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """The node behind a $ref or an `anyOf [X, null]`, and whether null is allowed."""
     nullable = False
@@ -52,15 +82,38 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> tuple[dict[str, An
     return node, nullable
 
 
-def _choices(catalogue: Catalogue, path: str) -> tuple[tuple[str, str, str], ...] | None:
+def _choices(catalogue: Catalogue, path: str, lang: str) -> tuple[tuple[str, str, str], ...] | None:
+    def w(key: str, **fields: object) -> str:
+        return catalogue.pipeline.glossary.label(key, lang, **fields)
+
     if path == "service":
-        return tuple((s.id, f"{s.name} ({s.id})", "") for s in catalogue.services.values())
+        return tuple((s.id, w("choice", name=s.name, id=s.id), "")
+                     for s in catalogue.services.values())
     if path == "variant":
-        return tuple((v.id, f"{v.name} ({v.id})", s.id) for s in catalogue.services.values()
-                     for v in s.variants)
+        return tuple((v.id, w("choice", name=v.name, id=v.id), s.id)
+                     for s in catalogue.services.values() for v in s.variants)
     if path == "agreement_period":
-        return tuple((str(p), f"{p} months", "") for p in sorted(catalogue.periods))
+        return tuple((str(p), w("months", count=p), "") for p in sorted(catalogue.periods))
     return None
+
+
+def _value_label(catalogue: Catalogue, path: str, value: str, lang: str) -> str:
+    """An enum's value as the page's language reads it: an operation, a payer, an ending."""
+    glossary = catalogue.pipeline.glossary
+    if path == "operation":
+        return glossary.label(value, lang)
+    word = glossary.values.get(value)
+    if word is not None:
+        return word.in_(lang)
+    return tool_word(f"value.{value}", lang) if f"value.{value}" in WORDS.get(lang, {}) else value
+
+
+def _field_label(name: str, path: str, lang: str) -> str:
+    """A field's label: the words table's (``field.<path>``), else its name in words."""
+    key = f"field.{path}"
+    if key in WORDS.get(lang, {}) or key in WORDS[ENGLISH]:
+        return tool_word(key, lang)
+    return name.replace("_", " ").capitalize()
 
 
 def _request_schema(catalogue: Catalogue) -> dict[str, Any]:
@@ -93,43 +146,50 @@ def _request_schema(catalogue: Catalogue) -> dict[str, Any]:
             "required": [name for name in properties if name in required]}
 
 
-@lru_cache(maxsize=4)  # per catalogue (compared by identity): the page asks on every visit
-def form_fields(catalogue: Catalogue) -> tuple[Field, ...]:
+@lru_cache(maxsize=8)  # per catalogue (compared by identity) and language: asked on every visit
+def form_fields(catalogue: Catalogue, lang: str = ENGLISH) -> tuple[Field, ...]:
+    """The form's fields, their labels and choices in ``lang`` (the words table)."""
     schema = _request_schema(catalogue)
     fields: list[Field] = []
+    yes_no = catalogue.pipeline.glossary.words(lang)
 
     def walk(node: dict[str, Any], prefix: str, depth: int) -> None:
         required = set(node.get("required", []))
         for name, raw in node.get("properties", {}).items():
             prop, _ = _resolve(schema, raw)
             path = f"{prefix}{name}"
-            label = prop.get("title") or name.replace("_", " ").capitalize()
+            label = _field_label(name, path, lang)
             description = prop.get("description", "")
             example = (prop.get("examples") or [""])[0]
             if path == "settings":
                 for service in catalogue.services.values():
                     for setting in service.settings:
+                        about = setting.description.in_(lang)
                         fields.append(Field(
-                            f"settings.{setting.id}", f"{service.name}: {setting.id}",
-                            setting.description.in_(catalogue.pipeline.default_language),
-                            "select",
-                            tuple((v, v, service.id) for v in setting.values), False, depth))
+                            f"settings.{setting.id}", tool_word(
+                                "setting_field", lang, None, service=service.name,
+                                id=setting.id, about=about.split(":")[0].split(".")[0]),
+                            about, "select",
+                            tuple((v, _value_label(catalogue, path, v, lang), service.id)
+                                  for v in setting.values), False, depth))
                 continue
-            choices = _choices(catalogue, path)
+            choices = _choices(catalogue, path, lang)
             if choices is not None:
                 fields.append(Field(path, label, description, "select", choices,
                                     name in required, depth))
             elif prop.get("type") == "object" and "properties" in prop and depth < MAX_NESTING:
-                fields.append(Field(path, name.replace("_", " ").capitalize(), description,
-                                    "group", (), name in required, depth))
+                fields.append(Field(path, label, description, "group", (), name in required,
+                                    depth))
                 walk(prop, path + ".", depth + 1)
             elif "enum" in prop:
                 fields.append(Field(path, label, description, "select",
-                                    tuple((str(v), str(v), "") for v in prop["enum"]),
+                                    tuple((str(v), _value_label(catalogue, path, str(v), lang), "")
+                                          for v in prop["enum"]),
                                     name in required, depth))
             elif prop.get("type") == "boolean":
                 fields.append(Field(path, label, description, "select",
-                                    (("true", "yes", ""), ("false", "no", "")),
+                                    (("true", tool_word("answer_yes", lang, yes_no), ""),
+                                     ("false", tool_word("answer_no", lang, yes_no), "")),
                                     name in required, depth))
             elif prop.get("type") == "integer":
                 fields.append(Field(path, label, description, "number", (), name in required,

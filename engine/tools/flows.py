@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.rule import When
 from engine.catalogue.types import Operation
-from engine.evaluation.operators import conditions
 from engine.tools.analyse import flow_paths
+from engine.tools.wording import when_words, word
 
 OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
-OUTCOMES = {"ready": "ready", "awaits_customer": "waits for the customer's approval",
-            "needs_support": "needs Visma support"}
 
 
 @dataclass
@@ -86,45 +84,53 @@ def _label(text: str) -> str:
     return text
 
 
-def _node(placed: PlacedRule, lang: str, sometimes: bool = False) -> str:
+def _node(catalogue: Catalogue, placed: PlacedRule, lang: str, sometimes: bool = False) -> str:
     text = _label(placed.rule.description.in_(lang))  # "": the first language the text has
     if sometimes:
-        text = "only for some requests: " + text
-    return f'"{text}<br/><i>{placed.rule.id}</i>"'
+        text = word(catalogue, lang, "only_some", text=text)
+    return f'"{word(catalogue, lang, "flow_node", text=text, rule=placed.rule.id)}"'
 
 
-def _without_operation(when: When) -> str:
+def _without_operation(catalogue: Catalogue, when: When, lang: str) -> list[str]:
+    """The conditions of ``when`` but the operation's, each in ``lang``'s words."""
     shown = When.model_validate({key: value for key, value in when.model_dump(
         by_alias=True, exclude_none=True).items() if key != "operation"})
-    return conditions(shown).replace("`", "")
+    always = word(catalogue, lang, "always")
+    return [part for part in when_words(catalogue, lang, shown).replace("`", "").split(
+        word(catalogue, lang, "and_list")) if part != always]
 
 
 def flowchart(catalogue: Catalogue, flow: OperationFlow, link: Callable[[str], str],
               lang: str = "") -> str:
     """Mermaid source for one operation, the rules' descriptions in ``lang``; ``link`` turns a
     rule id into a URL."""
-    lines = ["flowchart TD", f'  start(["{flow.operation}"])']
+    def w(key: str, **fields: object) -> str:
+        return word(catalogue, lang, key, **fields)
+
+    start = w("flow_start", operation=flow.operation, word=w(flow.operation))
+    lines = ["flowchart TD", f'  start(["{start}"])']
     clicks: list[str] = []
 
     def rule_node(name: str, rule_id: str, sometimes: bool = False, shape: str = "[]") -> str:
         placed = catalogue.rule(rule_id)
         clicks.append(f'  click {name} href "{link(rule_id)}" "{rule_id}"')
-        return f"{name}{shape[0]}{_node(placed, lang, sometimes)}{shape[1]}"
+        return f"{name}{shape[0]}{_node(catalogue, placed, lang, sometimes)}{shape[1]}"
 
     if flow.checks:
         codes = sorted({catalogue.rule(r).rule.then.reject.code  # type: ignore[union-attr]
                         for r in flow.checks})
-        lines.append(f'  start -.->|"any of {len(flow.checks)} checks fails"| '
-                     f'rejected(["rejected: {", ".join(codes)}"])')
+        lines.append(f'  start -.->|"{w("any_check_fails", count=len(flow.checks))}"| '
+                     f'rejected(["{w("rejected_codes", codes=", ".join(codes))}"])')
     scenarios = list(dict.fromkeys(path.scenario for path in flow.paths))
     entry: dict[str, str] = {}  # scenario rule -> the node its paths start from
     if any(scenarios):
-        lines.append('  start --> scenario{"which scenario?"}')
+        lines.append(f'  start --> scenario{{"{w("which_scenario")}"}}')
         for number, scenario in enumerate(scenarios):
             name = f"s{number}"
             lines.append(f"  {rule_node(name, scenario, shape='[]')}")
-            condition = _without_operation(catalogue.rule(scenario).rule.when)
-            lines.append(f'  scenario -->|"{_label(condition)}"| {name}')
+            condition = w("and_list").join(
+                _without_operation(catalogue, catalogue.rule(scenario).rule.when, lang))
+            lines.append(f'  scenario -->|"{_label(condition or w("always"))}"| {name}')
             entry[scenario] = name
     else:
         entry[""] = "start"
@@ -140,15 +146,16 @@ def flowchart(catalogue: Catalogue, flow: OperationFlow, link: Callable[[str], s
             # what sets this path apart: the conditions of the path-starting rules on it
             starting = [rule_id for rule_id in ordered if rule_id in leads]
             parts = [part for rule_id in starting
-                     for part in _without_operation(catalogue.rule(rule_id).rule.when).split("; ")]
-            condition = "; ".join(dict.fromkeys(part for part in parts if part != "always"))
+                     for part in _without_operation(catalogue, catalogue.rule(rule_id).rule.when,
+                                                    lang)]
+            condition = w("and_list").join(dict.fromkeys(parts))
             edge = f' -->|"{_label(condition)}"| '
         for index, rule_id in enumerate(ordered):
             name = f"p{number}r{index}"
             sometimes = path.rules[rule_id] < path.plans
             lines.append(f"  {previous}{edge}{rule_node(name, rule_id, sometimes)}")
             previous, edge = name, " --> "
-        outcomes = " or ".join(OUTCOMES[o] for o in sorted(path.outcomes))
+        outcomes = w("or").join(w(f"flow_{o}") for o in sorted(path.outcomes))
         lines.append(f'  {previous}{edge}o{number}(["{outcomes}"])')
     return "\n".join(lines + clicks) + "\n"
 

@@ -128,9 +128,10 @@ def test_plan_text_shows_numbered_steps_or_rejection_codes(example: Path) -> Non
     numbered = re.findall(r"^ +(\d+)\. (\w+) ", text, re.MULTILINE)
     assert numbered == [(str(s["number"]), s["actor"]) for s in plan["steps"]]
     for rejection in plan["rejections"]:
-        assert f"  x {rejection['code']}: " in text
+        # the code is part of the trace at the line's end, beside the rule
+        assert f"  x {rejection['message']}  [{rejection['code']}; {rejection['rule']}; " in text
     for warning in plan["warnings"]:
-        assert f"  ! {warning['code']}: " in text
+        assert f"  ! {warning['message']}  [{warning['code']}; {warning['rule']}; " in text
 
 
 @pytest.mark.parametrize("example", EXAMPLES_WITH_SCENARIO,
@@ -225,7 +226,7 @@ def test_rejected_request_exits_1_with_its_reason() -> None:
     result = collab("plan", LON_SMART_START_CUSTOMER_PAYS)
     assert result.exit_code == 1
     assert "Outcome: rejected" in result.stdout
-    assert "  x INVOICE_RECIPIENT_NOT_ALLOWED: " in result.stdout
+    assert "  [INVOICE_RECIPIENT_NOT_ALLOWED; " in result.stdout
 
 
 def request_text() -> str:

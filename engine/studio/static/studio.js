@@ -200,8 +200,25 @@ if (page === "plan" && document.getElementById("request-form")) {
     example.value = name;
     evaluate({example: name});
   });
+  // Another language: the page comes again in it (its labels too), with the same request.
   const lang = document.getElementById("lang");
-  if (lang) lang.addEventListener("change", () => lastBody && evaluate(lastBody));
+  if (lang) lang.addEventListener("change", () => {
+    if (lastBody) sessionStorage.setItem("collab-request", JSON.stringify(lastBody));
+    location.search = "?lang=" + encodeURIComponent(lang.value);
+  });
+  const kept = sessionStorage.getItem("collab-request");
+  sessionStorage.removeItem("collab-request");
+  if (kept) {
+    const body = JSON.parse(kept);
+    if (body.example) {
+      example.value = body.example;
+      example.dispatchEvent(new Event("change"));
+    } else {
+      if (typeof body.text === "string") { text.value = body.text; format.value = body.format || "yaml"; }
+      if (body.request) fillForm(body.request);
+      evaluate(body);
+    }
+  }
   followService();
 }
 
