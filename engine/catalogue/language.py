@@ -114,7 +114,7 @@ class Glossary(Model):
             for key, word in getattr(self, section).items():
                 yield section, key, word
 
-    def label(self, key: str, lang: str, **fields: object) -> str:
+    def label(self, key: str, lang: str, /, **fields: object) -> str:
         """The printed word for ``key`` in ``lang``: the glossary's, else the tool's
         (engine.catalogue.words)."""
         return tool_word(key, lang, self.words(lang), **fields)
@@ -147,7 +147,7 @@ def label_problems(text: str, offered: frozenset[str]) -> Iterator[tuple[str, st
                    f"write {{{name}}} alone: the printer formats its value")
 
 
-def fill_label(text: str, **fields: object) -> str:
+def fill_label(text: str, /, **fields: object) -> str:
     """``text`` with each `{name}` of ``fields`` replaced by its value: nothing else of
     str.format (no format spec, attribute or index), and never an error; a text that is not
     valid (validate reports it, CAT071-CAT073) is shown as it is written."""

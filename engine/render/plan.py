@@ -15,7 +15,7 @@ def _sources(source: list[str]) -> str:
     return visible(", ".join(source))
 
 
-def label(plan: Plan, key: str, **fields: object) -> str:
+def label(plan: Plan, key: str, /, **fields: object) -> str:
     """The word for ``key`` (a heading, outcome, operation or actor) in the plan's language:
     the catalogue's glossary, else the tool's words (engine.catalogue.words); escaped like
     every value."""

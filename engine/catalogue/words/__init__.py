@@ -22,7 +22,7 @@ _EN = en.WORDS
 WORDS: dict[str, dict[str, str]] = {ENGLISH: en.WORDS, "sv": sv.WORDS}
 
 
-def tool_word(key: str, lang: str, glossary: Mapping[str, str] | None = None,
+def tool_word(key: str, lang: str, glossary: Mapping[str, str] | None = None, /,
               **fields: object) -> str:
     """The word for ``key`` in ``lang``: the catalogue's glossary (``glossary``: its labels in
     ``lang``) first, then the tool's table in ``lang``, then in English; without any, the key in
