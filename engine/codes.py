@@ -175,6 +175,8 @@ CODES: dict[str, CodeInfo] = {
                         "tests/scenarios/x.yaml:2:15: [error] request_file '../../../etc/passwd' is outside the case's folder, the catalogue's and the working directory (CASE003)"),
     "CASE004": CodeInfo("A case fails on the catalogue as it is: mutation testing needs every case passing.",
                         "tests/scenarios/x.yaml:1:1: [error] the case fails on the catalogue as it is (CASE004)"),
+    "CASE005": CodeInfo("A test case names neither the help-page lines its expectation follows (`source:`) nor who reviewed it and why (`review:`).",
+                        "tests/scenarios/x.yaml:3:1: [error] the case does not say where its expected plan comes from (CASE005)"),
     # mutants of `collab test --mutate` (a rule accepts a known survivor with `allow: [MUT002]`)
     "MUT001": CodeInfo("A mutant: the rule deleted.",
                        "SURVIVED  rules/70-linking.yaml:5  link-unlinked-collaboration: delete the rule (MUT001)"),

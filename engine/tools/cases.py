@@ -115,10 +115,18 @@ class Case(Model):
 
 
 def load_case(path: Path) -> tuple[Case, Document]:
+    """A case file, checked: its shape (CASE001), and where its expectation comes from
+    (CASE005: a case without `source:` or `review:` could hold whatever the engine printed)."""
     document = load_document(path)
     case, problems = validate_model(Case, document, "CASE001")
     if case is None:
         raise CollabError(problems)
+    if not case.source and case.review is None:
+        raise CollabError([document.diagnostic(
+            ("expect",), "CASE005", "the case does not say where its expected plan comes from",
+            "add `source:` with the help-page lines it follows ({page: 003, line: 88, quote: "
+            "words of that line}), or `review: {by: NAME, why: README Decisions: ENTRY}` where "
+            "the pages are silent; `collab test --review` asks for them")])
     return case, document
 
 

@@ -75,16 +75,18 @@ def test_junit_report(changed_catalogue: Path) -> None:
     assert int(suite.get("failures", "0")) == len(failed) >= 1
     assert "tests/scenarios/activate-eekonomi-subscriber.yaml" in failed
 
+REVIEWED = "review: {by: a test, why: the test's own case}\n"
+
 
 def test_steps_include_checks_order_not_completeness(tmp_path: Path) -> None:
     case = tmp_path / "case.yaml"
     example = ROOT / "examples" / "activate-eekonomi-spcs-customer.yaml"
-    case.write_text(f"description: subset of steps\nrequest_file: {example}\nexpect:\n"
+    case.write_text(f"description: subset of steps\nrequest_file: {example}\n{REVIEWED}expect:\n"
                     "  steps_include:\n    - customer: activate-spcs-customer\n", encoding="utf-8")
     assert run("test", case).exit_code == 0
     plan = json.loads(run("plan", example, "--format", "json").output)
     first, last = plan["steps"][0], plan["steps"][-1]
-    case.write_text(f"description: reversed\nrequest_file: {example}\nexpect:\n  steps_include:\n"
+    case.write_text(f"description: reversed\nrequest_file: {example}\n{REVIEWED}expect:\n  steps_include:\n"
                     f"    - {last['actor']}: {last['rule']}\n    - {first['actor']}: {first['rule']}\n",
                     encoding="utf-8")
     result = run("test", case)
