@@ -38,7 +38,7 @@ def report_text(report: MutationReport) -> str:
         return cases.report_text(report.tests)
     lines = []
     for status, label in (("survived", "SURVIVED"), ("allowed", "ALLOWED"),
-                          ("equivalent", "REDUNDANT")):
+                          ("equivalent", "EQUIVALENT")):
         for result in report.results:
             if result.status == status:
                 m = result.mutant
@@ -47,7 +47,7 @@ def report_text(report: MutationReport) -> str:
     lines.append(f"{len(report.results)} mutant(s) of {report.rules} rules against "
                  f"{report.cases} case(s): {report.count('killed')} killed, "
                  f"{report.count('survived')} survived, {report.count('equivalent')} "
-                 f"equivalent (listed as REDUNDANT), {report.count('allowed')} allowed")
+                 f"equivalent over the generated space, {report.count('allowed')} allowed")
     lines.append(f"Mutation score: {report.score:.1f}% of the mutants a case can kill")
     return "\n".join(lines) + "\n"
 

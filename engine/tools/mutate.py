@@ -6,7 +6,8 @@ MUT002 drop a condition, MUT003 give a condition another value its fact can take
 negate a `present`, MUT005 drop a `then` effect, MUT006 change an `outcome`). A mutant is
 *killed* when some case fails against it, and *survives* otherwise. A survivor that no
 request of the generated space (engine.tools.generate) plans differently for is
-*equivalent*: no case could ever kill it; for a condition, the condition is redundant.
+*equivalent over the generated space*: no case drawn from that space could kill it. That
+is no proof that a condition is redundant (a request outside the space may tell it apart).
 
 Speed: only the requests on which the changed rule decides differently are evaluated again
 (where it matches as before and does the same, the mutant's plan is the original one), with
@@ -68,7 +69,7 @@ class MutantResult:
     @property
     def hint(self) -> str:
         if self.status == "equivalent":
-            return self.mutant.redundant
+            return self.mutant.equivalent
         if self.status in ("survived", "allowed"):
             effect = (f"its {', '.join(self.differs)} would differ" if self.differs else
                       "two rules would decide one fact differently")
