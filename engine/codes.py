@@ -177,6 +177,12 @@ CODES: dict[str, CodeInfo] = {
                         "tests/scenarios/x.yaml:1:1: [error] the case fails on the catalogue as it is (CASE004)"),
     "CASE005": CodeInfo("A test case names neither the help-page lines its expectation follows (`source:`) nor who reviewed it and why (`review:`).",
                         "tests/scenarios/x.yaml:3:1: [error] the case does not say where its expected plan comes from (CASE005)"),
+    "CASE006": CodeInfo("`collab test --accept CASE` names a case with no new plan to accept (it passes, or no suggestion has that name).",
+                        "link-unlinked-collaboration: [error] no case of that name has a plan to accept (CASE006)"),
+    "CASE007": CodeInfo("A plan is accepted without saying who reviewed it and why.",
+                        "tests/scenarios/x.yaml: [error] an accepted plan needs who reviewed it and why (CASE007)"),
+    "CASE008": CodeInfo("`collab test --review` or `--accept` run in CI (the CI variable is set): only a person accepts plans.",
+                        "CI: [error] plans are not accepted in CI (CASE008)"),
     # mutants of `collab test --mutate` (a rule accepts a known survivor with `allow: [MUT002]`)
     "MUT001": CodeInfo("A mutant: the rule deleted.",
                        "SURVIVED  rules/70-linking.yaml:5  link-unlinked-collaboration: delete the rule (MUT001)"),

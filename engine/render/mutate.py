@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.render import cases
 from engine.render.plan import to_json
-from engine.tools.mutate import MutantResult, MutationReport
+from engine.tools.mutate import SUGGEST_HINT, MutantResult, MutationReport
 
 
 def _entry(result: MutantResult) -> dict[str, Any]:
@@ -78,7 +78,8 @@ def report_summary(report: MutationReport) -> str:
         return cases.report_summary(report.tests) + (
             "collab test --mutate needs every case passing: fix the cases above first\n")
     if report.under:
-        return f"mutation score {report.score:.1f}% is under {report.fail_under:g}%\n"
+        return (f"mutation score {report.score:.1f}% is under {report.fail_under:g}%: "
+                f"{SUGGEST_HINT}\n")
     return ""
 
 

@@ -51,6 +51,11 @@ from engine.tools.generate import corpus
 from engine.tools.mutants import WHEN_KINDS, Mutant, mutant_catalogue, mutants
 
 Status = Literal["killed", "survived", "equivalent", "allowed"]
+# What the gate (--fail-under) says to do when the score is under it.
+SUGGEST_HINT = ("run `collab test --mutate --suggest` to see, for each survivor, a request that "
+                "tells it from the catalogue with both plans side by side, then `collab test "
+                "--mutate --review` to accept as cases the plans the help pages (or README's "
+                "Decisions) back, or add `allow:` to a rule the pages are silent on")
 
 
 def _never(facts: dict[str, Any]) -> bool:
@@ -65,6 +70,7 @@ class MutantResult:
     killed_by: str = ""  # the first case that failed against it
     example: str = ""  # a generated request it plans differently, in one line
     differs: tuple[str, ...] = ()  # what differs in that request's plan
+    request: dict[str, Any] | None = None  # that generated request, as data
 
     @property
     def hint(self) -> str:
@@ -288,17 +294,17 @@ def mutate(catalogue: Catalogue, case_paths: list[Path]) -> MutationReport:
         if difference is None:
             results.append(MutantResult(mutant, "equivalent"))
             continue
-        example, differs = difference
+        example, differs, request = difference
         allowed = mutant.code in catalogue.rule(mutant.rule).rule.allow
         results.append(MutantResult(mutant, "allowed" if allowed else "survived",
-                                    example=example, differs=differs))
+                                    example=example, differs=differs, request=request))
     return MutationReport(results, len(cases), len(catalogue.rules))
 
 
 def _equivalence(compiled: CompiledCatalogue, survivors: list[Mutant]
-                 ) -> dict[int, tuple[str, tuple[str, ...]]]:
+                 ) -> dict[int, tuple[str, tuple[str, ...], dict[str, Any]]]:
     """For each survivor (by index) that some generated request plans differently: the
-    first such request in corpus order, summarised, and what differs."""
+    first such request in corpus order, summarised, what differs, and the request."""
     if not survivors:
         return {}
     space = list(corpus(compiled.catalogue))
@@ -322,7 +328,8 @@ def _equivalence(compiled: CompiledCatalogue, survivors: list[Mutant]
         for index, difference in found.items():
             if index not in merged or difference[0] < merged[index][0]:
                 merged[index] = difference
-    return {index: (summarise(space[at]), differs) for index, (at, differs) in merged.items()}
+    return {index: (summarise(space[at]), differs, dict(space[at]))
+            for index, (at, differs) in merged.items()}
 
 
 def mutation_test(catalogue: Catalogue, paths: Iterable[Path],

@@ -95,7 +95,8 @@ def test_item_12_junit_control_characters_in_a_case_give_well_formed_xml(here: P
     """`\\x01`, NUL, ESC and a CDATA end in a description: the report parses, showing them."""
     case = here / "case\x1b.yaml"
     case.write_text('description: "bad \\x01 and \\0 and \\e[31m and ]]> end"\n'
-                    "request_file: sub.yaml\nreview: {by: a test, why: its own}\nexpect: {outcome: rejected}\n", encoding="utf-8")
+                    "request_file: sub.yaml\nreview: {by: a test, why: its own}\n"
+                    "expect: {outcome: rejected}\n", encoding="utf-8")
     shutil.copy(SUBSCRIBER, here / "sub.yaml")
     result = collab("test", "--catalogue", ROOT, "--format", "junit", case)
     assert result.exit_code == 1  # the case fails: its description is in the report
