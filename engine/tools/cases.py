@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.documents import Document, load_document
@@ -76,7 +76,9 @@ def _page_number(value: Any) -> Any:
 class PageLine(Model):
     """A line of a help page (../shared/seeds/NNN_*.txt) that the expected plan follows."""
 
-    page: Annotated[int, BeforeValidator(_page_number)] = Field(
+    page: Annotated[int, BeforeValidator(_page_number), WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 999},
+                   {"type": "string", "pattern": "^[0-9]{3}$"}]})] = Field(
         ge=0, le=999, description="The page's three-digit prefix (003 or \"003\").", examples=[3])
     line: int = Field(ge=1, description="The line's number on that page (`grep -n`).", examples=[88])
     quote: Text = Field(description="Words the line holds, verbatim: they keep the citation true "
@@ -105,7 +107,9 @@ class Case(Model):
         [], description="The help-page lines the expected plan comes from.",
         examples=[[{"page": 0, "line": 11, "quote": "only the agency that can be the recipient"}]])
     review: Review | None = Field(
-        None, description="Or, where the pages are silent: who reviewed the expected plan, and why.")
+        None, description="Or, where the pages are silent: who reviewed the expected plan, and why.",
+        examples=[{"by": "Anna Berg", "why": "README Decisions: Bokföring and Fakturering contain "
+                   "different things"}])
 
     @model_validator(mode="after")
     def _one_request(self) -> Case:
