@@ -58,7 +58,8 @@ def proposal_text(proposal: Proposal) -> str:
         head = [f"CHANGED   {visible(display_path(proposal.path))}: {visible(proposal.description)}",
                 f"  request: {visible(proposal.summary)}"]
         keys = list(proposal.expected) or list(EXPECT_KEYS)
-        keys = ["steps" if k == "steps_include" else k for k in keys]
+        keys = [k for k in ("steps" if k == "steps_include" else k for k in keys)
+                if k in EXPECT_KEYS]
         body = side_by_side("expected now", _lines(proposal.expected),
                             "plan now (accepting expects this)",
                             _lines(expectation(proposal.plan, keys)))

@@ -13,6 +13,8 @@ A case file (tests/scenarios/*.yaml) reads::
         - agency: activate-spcs-customer
       steps_include:               # or: these steps in this order, others may come between
         - customer: approve-activation
+      steps_absent:                # and: steps the plan must not hold
+        - customer: access-for-customer
       warnings: [DATA_LOSS]        # every warning code, in order
       rejections: [INVOICE_RECIPIENT_NOT_ALLOWED]
     source:                        # the help-page lines the expectation comes from
@@ -62,6 +64,9 @@ class Expectation(Model):
     steps_include: list[dict[Actor, RuleId]] | None = Field(
         None, description="These steps in this order; other steps may come between them.",
         examples=[[{"customer": "approve-activation"}]])
+    steps_absent: list[dict[Actor, RuleId]] | None = Field(
+        None, description="Steps the plan must not hold (what a page says does not happen), "
+        "whatever other steps it has.", examples=[[{"customer": "access-for-customer"}]])
     warnings: list[Code] | None = Field(None, description="Every warning code, in order.",
                                         examples=[["DATA_LOSS"]])
     rejections: list[Code] | None = Field(None, description="Every rejection code, in order.",
@@ -170,6 +175,7 @@ def actual(plan: Plan) -> dict[str, Any]:
         "decisions": {d.fact: d.value for d in plan.decisions if d.fact != "scenario"},
         "steps": steps,
         "steps_include": steps,
+        "steps_absent": steps,
         "warnings": [w.code for w in plan.warnings],
         "rejections": [r.code for r in plan.rejections],
     }
@@ -198,7 +204,12 @@ def mismatches(expect: Expectation, plan: Plan) -> list[str]:
         wanted = getattr(expect, key)
         if wanted is None:
             continue
-        if key in ("steps", "steps_include"):
+        if key == "steps_absent":
+            present = [line for line in _step_lines(wanted) if line in _step_lines(got[key])]
+            if present:
+                problems.append("steps_absent (the plan holds these):\n"
+                                + "\n".join(f"    + {line}" for line in present))
+        elif key in ("steps", "steps_include"):
             wanted_lines, got_lines = _step_lines(wanted), _step_lines(got[key])
             holds = (_is_subsequence(wanted_lines, got_lines) if key == "steps_include"
                      else wanted_lines == got_lines)

@@ -209,7 +209,7 @@ def _difference(probe: _Probe, baselines: Iterable[tuple[int, _Baseline]]
             return index, ()
         observed = actual(plan)
         differs = tuple(k for k, v in baseline.observed.items()
-                        if k != "steps_include" and observed[k] != v)
+                        if k not in ("steps_include", "steps_absent") and observed[k] != v)
         if differs:
             return index, differs
     return None

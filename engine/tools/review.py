@@ -172,7 +172,8 @@ def case_data(proposal: Proposal, by: str, why: str) -> dict[str, Any]:
                                      "give --by NAME and --why REASON (the help-page line, or "
                                      "the README Decisions entry, that makes the plan right)")])
     if proposal.kind == "changed":
-        keys = ["steps" if k == "steps_include" else k for k in proposal.expected] or EXPECT_KEYS
+        keys = [k for k in ("steps" if k == "steps_include" else k for k in proposal.expected)
+                if k in EXPECT_KEYS] or EXPECT_KEYS
         data = {k: v for k, v in proposal.data.items() if k not in ("expect", "review")}
     else:
         keys = list(EXPECT_KEYS)

@@ -250,3 +250,17 @@ def test_batch_missing_input_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "none.jsonl" in result.output
 
+
+
+def test_steps_absent_fails_on_a_step_the_plan_holds(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    example = ROOT / "examples" / "activate-eekonomi-spcs-customer.yaml"
+    case.write_text(f"description: absent\nrequest_file: {example}\n{REVIEWED}expect:\n"
+                    "  steps_absent:\n    - customer: end-by-customer\n", encoding="utf-8")
+    assert run("test", case).exit_code == 0
+    case.write_text(f"description: present\nrequest_file: {example}\n{REVIEWED}expect:\n"
+                    "  steps_absent:\n    - customer: activate-spcs-customer\n", encoding="utf-8")
+    result = run("test", case)
+    assert result.exit_code == 1, result.output
+    assert "steps_absent (the plan holds these)" in result.output
+    assert "+ customer: activate-spcs-customer" in result.output
