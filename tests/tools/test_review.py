@@ -115,6 +115,7 @@ def test_suggestions_show_both_plans_and_can_be_accepted(tmp_path: Path,
     result = collab("test", "--mutate", "--suggest", "tests/scenarios")
     assert "SUGGESTED tests/scenarios/suggested-" in result.stdout
     assert "catalogue (accepting expects this)" in result.stdout and "mutant" in result.stdout
+    assert not list(cases.glob("suggested-*.yaml"))  # offered, not written: a person accepts
     name = next(line.split()[1] for line in result.stdout.splitlines()
                 if line.startswith("SUGGESTED"))
     accepted = collab("test", "--mutate", "--accept", Path(name).stem, "--by", "Anna Berg",
