@@ -21,6 +21,7 @@ from engine.files import guarded_stdout, open_output
 from engine.render import reporter
 from engine.render.exit_codes import NOT_A_BUG, exit_codes_help, failure
 from engine.signals import stop_on_sigterm
+from engine.tools.review import Proposal, ReviewResult, accept, pick, refuse_in_ci, review
 
 F = TypeVar("F", bound=Callable[..., Any])
 CATALOGUE_HELP = {kind: f"Catalogue folder (services/ and rules/). Default: the current folder, {default}."
@@ -211,16 +212,56 @@ def generate(count: int | None, output_file: Path | None, catalogue_dir: Path | 
               "small ways and list the changes no case notices, at their lines, with a hint.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT", help="Fail when under "
               "PERCENT of the rules are fired by some case (with --mutate: under PERCENT score).")
+@click.option("--suggest", is_flag=True, help="With --mutate: for each survivor, a generated request "
+              "that tells it from the catalogue, both plans side by side, offered as a case.")
+@click.option("--review", "reviewing", is_flag=True, help="Show each case whose plan changed (and, "
+              "with --mutate, each suggested case) and ask: accept, skip or quit. Never in CI.")
+@click.option("--accept", "accepting", metavar="CASE", help="Accept CASE's new plan (or a suggested "
+              "case) as its expected plan, recording --by and --why.")
+@click.option("--by", "reviewer", metavar="NAME", help="Who reviewed the accepted plans (else asked).")
+@click.option("--why", "reason", metavar="REASON", help="Why they are right: the help-page line or "
+              "README Decisions entry (else asked).")
 def test_cases(paths: tuple[Path, ...], show_coverage: bool, mutation: bool, fail_under: float | None,
-               catalogue_dir: Path | None, output_format: str) -> None:
+               suggest: bool, reviewing: bool, accepting: str | None, reviewer: str | None,
+               reason: str | None, catalogue_dir: Path | None, output_format: str) -> None:
     """Run the test cases (YAML: a request and the plan it must give) in PATH (default: tests/scenarios);
-    a failure shows what was expected against what the plan gives. --mutate runs mutants of the rules."""
+    a failure shows what was expected against what the plan gives. --mutate runs mutants of the rules;
+    --review and --accept turn plans a person has checked into cases."""
     if mutation and show_coverage:
         raise click.UsageError("--coverage and --mutate are two runs: ask for one at a time")
+    if suggest and not mutation:
+        raise click.UsageError("--suggest offers cases for surviving mutants: add --mutate")
+    if reviewing and accepting:
+        raise click.UsageError("--review asks about every plan, --accept takes one: ask for one")
     catalogue = locate(catalogue_dir, output_format, shipped=False).load()
+    if reviewing or accepting:
+        refuse_in_ci()
+        offered = engine.proposals(catalogue, paths, mutation)
+
+        def who(proposal: Proposal) -> tuple[str, str]:
+            return (reviewer or click.prompt("Reviewed by (your name)"),
+                    reason or click.prompt("Why is this plan right (help-page line, or README "
+                                           "Decisions entry)"))
+
+        if accepting:
+            proposal = pick(offered, accepting)
+            written = ReviewResult(accepted=[accept(proposal, *who(proposal), catalogue)])
+        else:
+            written = review(offered, _choose, who, catalogue)
+        finish("review", written)
+    if suggest:
+        finish("suggestions", engine.suggest(catalogue, paths, fail_under), output_format, summary=True)
     report = (engine.mutation_test(catalogue, paths, fail_under) if mutation
               else engine.run_tests(catalogue, paths, show_coverage, fail_under))
     finish("mutation" if mutation else "test", report, output_format, summary=True)
+
+
+def _choose(proposal: Proposal) -> str:
+    """Show ``proposal`` and ask what to do with it."""
+    click.echo(reporter("proposal", "text")(proposal))
+    choice = click.prompt("Accept this plan as the case's expectation? [a]ccept, [s]kip, [q]uit",
+                          type=click.Choice(["a", "s", "q"]), show_choices=False)
+    return {"a": "accept", "s": "skip", "q": "quit"}[choice]
 
 
 @command("docs", "Render the catalogue as Markdown.", catalogue="own", lang=True, writes="docs/catalogue")

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from engine.tools.diff import DiffReport
     from engine.tools.explain import Explanation
     from engine.tools.mutate import MutationReport
+    from engine.tools.review import Proposal, Suggestions
     from engine.tools.validate import ValidationReport
 
 #: the re-exported names, each imported from its module on first use (PEP 562), so that
@@ -118,8 +119,10 @@ __all__ = [
     "mutation_test",
     "parse_request",
     "plan",
+    "proposals",
     "run_tests",
     "schemas",
+    "suggest",
     "sync",
     "validate",
     "validate_catalogue",
@@ -211,6 +214,28 @@ def mutation_test(catalogue: Catalogue, paths: tuple[Path, ...] = (),
     from engine.tools.mutate import mutation_test as report
 
     return report(catalogue, paths or (Path("tests/scenarios"),), fail_under)
+
+
+def proposals(catalogue: Catalogue, paths: tuple[Path, ...] = (), mutation: bool = False
+              ) -> list[Proposal]:
+    """`collab test --review`: a proposal for each case whose plan changed and, with
+    ``mutation``, for each request that tells a surviving mutant from the catalogue."""
+    from engine.tools.mutate import mutation_test as report
+    from engine.tools.review import proposals as found
+
+    paths = paths or (Path("tests/scenarios"),)
+    folder = next((p for p in paths if p.is_dir()), paths[0].parent)
+    return found(catalogue, paths, report(catalogue, paths) if mutation else None, folder)
+
+
+def suggest(catalogue: Catalogue, paths: tuple[Path, ...] = (),
+            fail_under: float | None = None) -> Suggestions:
+    """`collab test --mutate --suggest`: the mutation run, and a case offered per survivor."""
+    from engine.tools.review import suggestions
+
+    paths = paths or (Path("tests/scenarios"),)
+    folder = next((p for p in paths if p.is_dir()), paths[0].parent)
+    return suggestions(catalogue, mutation_test(catalogue, paths, fail_under), folder)
 
 
 def batch(catalogue: Catalogue, input_file: Path, out: Writer, jobs: int | None = None,

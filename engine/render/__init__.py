@@ -13,7 +13,8 @@ from typing import Any
 
 _MODULE_OF = {"plan": "plan", "validation": "diagnostics", "services": "catalogue",
               "facts": "catalogue", "explain": "explain", "diff": "diff", "test": "cases",
-              "mutation": "mutate", "sync": "writes", "batch": "writes"}
+              "mutation": "mutate", "sync": "writes", "batch": "writes",
+              "proposal": "review", "review": "review", "suggestions": "review"}
 
 
 def reporter(kind: str, output_format: str) -> Callable[[Any], str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.render import cases
 from engine.render.plan import to_json
-from engine.tools.mutate import MutantResult, MutationReport
+from engine.tools.mutate import SUGGEST_HINT, MutantResult, MutationReport
 
 
 def _entry(result: MutantResult) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def report_text(report: MutationReport) -> str:
         return cases.report_text(report.tests)
     lines = []
     for status, label in (("survived", "SURVIVED"), ("allowed", "ALLOWED"),
-                          ("equivalent", "REDUNDANT")):
+                          ("equivalent", "EQUIVALENT")):
         for result in report.results:
             if result.status == status:
                 m = result.mutant
@@ -47,7 +47,7 @@ def report_text(report: MutationReport) -> str:
     lines.append(f"{len(report.results)} mutant(s) of {report.rules} rules against "
                  f"{report.cases} case(s): {report.count('killed')} killed, "
                  f"{report.count('survived')} survived, {report.count('equivalent')} "
-                 f"equivalent (listed as REDUNDANT), {report.count('allowed')} allowed")
+                 f"equivalent over the generated space, {report.count('allowed')} allowed")
     lines.append(f"Mutation score: {report.score:.1f}% of the mutants a case can kill")
     return "\n".join(lines) + "\n"
 
@@ -78,7 +78,8 @@ def report_summary(report: MutationReport) -> str:
         return cases.report_summary(report.tests) + (
             "collab test --mutate needs every case passing: fix the cases above first\n")
     if report.under:
-        return f"mutation score {report.score:.1f}% is under {report.fail_under:g}%\n"
+        return (f"mutation score {report.score:.1f}% is under {report.fail_under:g}%: "
+                f"{SUGGEST_HINT}\n")
     return ""
 
 

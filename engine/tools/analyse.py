@@ -318,7 +318,7 @@ def analyse(catalogue: Catalogue) -> list[Diagnostic]:
         diagnostics += _stale_allows(catalogue, {(p.rule.id, code) for p, code, *_ in findings.values()})
     for placed in catalogue.rules:
         read_somewhere |= _rule_reads(placed)
-    diagnostics += _unread_facts(catalogue, read_somewhere)
+    diagnostics += _unread_facts(catalogue, read_somewhere) + _empty_stages(catalogue)
     return sorted(diagnostics)
 
 
@@ -331,6 +331,23 @@ def _stale_allows(catalogue: Catalogue, found: set[tuple[str, str]]) -> list[Dia
                        Severity.WARNING)
             for p in catalogue.rules for code in p.rule.allow
             if code.startswith("ANA") and (p.rule.id, code) not in found]
+
+
+def _empty_stages(catalogue: Catalogue) -> list[Diagnostic]:
+    """A stage of the pipeline that no rule file fills (a file deleted, or its `stage:`
+    mistyped): the requests still plan, with nothing decided there, so it is a gap."""
+    where = display_path(catalogue.root / "rules" / PIPELINE_FILE)
+    return [Diagnostic(where, 1, 1, "ANA004",
+                       f"stage '{stage.id}' has no rules: nothing decides "
+                       f"{_lower_first(stage.description.in_(catalogue.pipeline.default_language))}",
+                       f"a rule file with `stage: {stage.id}` is missing (deleted or renamed?); "
+                       "restore it, or remove the stage from rules/pipeline.yaml",
+                       Severity.ERROR)
+            for stage in catalogue.pipeline.stages if not catalogue.stage_rules(stage.id)]
+
+
+def _lower_first(text: str) -> str:
+    return (text[:1].lower() + text[1:]).rstrip(".")
 
 
 def _check_evaluation(catalogue: Catalogue, evaluation: Evaluation, example: dict[str, Any],

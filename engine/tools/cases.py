@@ -13,6 +13,8 @@ A case file (tests/scenarios/*.yaml) reads::
         - agency: activate-spcs-customer
       steps_include:               # or: these steps in this order, others may come between
         - customer: approve-activation
+      steps_absent:                # and: steps the plan must not hold
+        - customer: access-for-customer
       warnings: [DATA_LOSS]        # every warning code, in order
       notes: [end-customer-chooses]   # the rule of every note, in order
       rejections: [INVOICE_RECIPIENT_NOT_ALLOWED]
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.documents import Document, load_document
@@ -63,6 +65,9 @@ class Expectation(Model):
     steps_include: list[dict[Actor, RuleId]] | None = Field(
         None, description="These steps in this order; other steps may come between them.",
         examples=[[{"customer": "approve-activation"}]])
+    steps_absent: list[dict[Actor, RuleId]] | None = Field(
+        None, description="Steps the plan must not hold (what a page says does not happen), "
+        "whatever other steps it has.", examples=[[{"customer": "access-for-customer"}]])
     warnings: list[Code] | None = Field(None, description="Every warning code, in order.",
                                         examples=[["DATA_LOSS"]])
     notes: list[RuleId] | None = Field(None, description="The rule of every note, in order.",
@@ -79,7 +84,9 @@ def _page_number(value: Any) -> Any:
 class PageLine(Model):
     """A line of a help page (../shared/seeds/NNN_*.txt) that the expected plan follows."""
 
-    page: Annotated[int, BeforeValidator(_page_number)] = Field(
+    page: Annotated[int, BeforeValidator(_page_number), WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 999},
+                   {"type": "string", "pattern": "^[0-9]{3}$"}]})] = Field(
         ge=0, le=999, description="The page's three-digit prefix (003 or \"003\").", examples=[3])
     line: int = Field(ge=1, description="The line's number on that page (`grep -n`).", examples=[88])
     quote: Text = Field(description="Words the line holds, verbatim: they keep the citation true "
@@ -108,7 +115,9 @@ class Case(Model):
         [], description="The help-page lines the expected plan comes from.",
         examples=[[{"page": 0, "line": 11, "quote": "only the agency that can be the recipient"}]])
     review: Review | None = Field(
-        None, description="Or, where the pages are silent: who reviewed the expected plan, and why.")
+        None, description="Or, where the pages are silent: who reviewed the expected plan, and why.",
+        examples=[{"by": "Anna Berg", "why": "README Decisions: Bokföring and Fakturering contain "
+                   "different things"}])
 
     @model_validator(mode="after")
     def _one_request(self) -> Case:
@@ -118,10 +127,18 @@ class Case(Model):
 
 
 def load_case(path: Path) -> tuple[Case, Document]:
+    """A case file, checked: its shape (CASE001), and where its expectation comes from
+    (CASE005: a case without `source:` or `review:` could hold whatever the engine printed)."""
     document = load_document(path)
     case, problems = validate_model(Case, document, "CASE001")
     if case is None:
         raise CollabError(problems)
+    if not case.source and case.review is None:
+        raise CollabError([document.diagnostic(
+            ("expect",), "CASE005", "the case does not say where its expected plan comes from",
+            "add `source:` with the help-page lines it follows ({page: 003, line: 88, quote: "
+            "words of that line}), or `review: {by: NAME, why: README Decisions: ENTRY}` where "
+            "the pages are silent; `collab test --review` asks for them")])
     return case, document
 
 
@@ -161,6 +178,7 @@ def actual(plan: Plan) -> dict[str, Any]:
         "decisions": {d.fact: d.value for d in plan.decisions if d.fact != "scenario"},
         "steps": steps,
         "steps_include": steps,
+        "steps_absent": steps,
         "warnings": [w.code for w in plan.warnings],
         "notes": [n.rule for n in plan.notes],
         "rejections": [r.code for r in plan.rejections],
@@ -190,7 +208,12 @@ def mismatches(expect: Expectation, plan: Plan) -> list[str]:
         wanted = getattr(expect, key)
         if wanted is None:
             continue
-        if key in ("steps", "steps_include"):
+        if key == "steps_absent":
+            present = [line for line in _step_lines(wanted) if line in _step_lines(got[key])]
+            if present:
+                problems.append("steps_absent (the plan holds these):\n"
+                                + "\n".join(f"    + {line}" for line in present))
+        elif key in ("steps", "steps_include"):
             wanted_lines, got_lines = _step_lines(wanted), _step_lines(got[key])
             holds = (_is_subsequence(wanted_lines, got_lines) if key == "steps_include"
                      else wanted_lines == got_lines)

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.documents import load_document
-from engine.catalogue.messages import validate_model
 from engine.errors import CollabError, Diagnostic, InputError, display_path
 from engine.request.parse import request_from_document
-from engine.tools.cases import Case, case_request
+from engine.tools.cases import case_request, load_case
 
 #: Where a catalogue keeps what depends on it, relative to its folder.
 DEPENDENT_FOLDERS = (Path("examples"), Path("tests") / "scenarios")
@@ -60,9 +59,7 @@ def _check_file(path: Path, catalogue: Catalogue) -> list[Diagnostic]:
     try:
         document = load_document(path)
         if isinstance(document.data, dict) and "expect" in document.data:
-            case, problems = validate_model(Case, document, "CASE001")
-            if case is None:
-                return problems
+            case, document = load_case(path)
             case_request(case, document, catalogue)
         else:
             request_from_document(document, catalogue)

@@ -48,7 +48,7 @@ class Mutant:
     line: int  # where the changed part is written
     change: str  # what was changed, in words
     gap: str  # what a case that kills it would show (the start of a hint)
-    redundant: str  # what it means when no request plans differently
+    equivalent: str  # what it means when no request of the generated space plans differently
     when: When | None  # the mutated rule's conditions; None when it is deleted
     then: Then
 
@@ -89,11 +89,11 @@ def _word(value: Scalar) -> str:
 Position = tuple[str | int, ...]
 
 
-Variant = tuple[str, Position, str, str, str, Any]  # code, position, change, gap, redundant, new
+Variant = tuple[str, Position, str, str, str, Any]  # code, position, change, gap, equivalent, new
 
 
 def _when_variants(catalogue: Catalogue, when: When) -> Iterator[Variant]:
-    """Every mutant of ``when``: (code, position relative to `when`, change, gap, redundant,
+    """Every mutant of ``when``: (code, position relative to `when`, change, gap, equivalent,
     the mutated `when` as data)."""
     data = when.model_dump(by_alias=True, exclude_none=True)
     alternatives: list[dict[str, Any]] = data.get("any", [])
@@ -105,11 +105,10 @@ def _when_variants(catalogue: Catalogue, when: When) -> Iterator[Variant]:
             rest = {k: v for k, v in tests.items() if k != fact}
             yield ("MUT002", (*prefix, fact), f"drop the condition {shown}",
                    f"add a case where {fact} {_negated(test)} and the rest of the rule holds",
-                   "the condition may be redundant: no request in the generated space plans "
-                   "differently without it", _with_tests(data, scope, rest))
-            for code, where, change, gap, redundant, value in _value_mutants(
+                   _equivalent("without the condition"), _with_tests(data, scope, rest))
+            for code, where, change, gap, equivalent, value in _value_mutants(
                     catalogue, when, fact, test, tests[fact], shown):
-                yield (code, (*prefix, fact, *where), change, gap, redundant,
+                yield (code, (*prefix, fact, *where), change, gap, equivalent,
                        _with_tests(data, scope, {**rest, fact: value}))
     for j in range(len(alternatives)):
         remaining = [a for k, a in enumerate(alternatives) if k != j]
@@ -122,8 +121,15 @@ def _when_variants(catalogue: Catalogue, when: When) -> Iterator[Variant]:
             mutated = {**top, **remaining[0]}
         yield ("MUT002", ("any", j), f"drop alternative {j + 1} of `any`",
                f"add a case where only alternative {j + 1} of `any` holds",
-               "the alternative may be redundant: no request in the generated space plans "
-               "differently without it", mutated)
+               _equivalent("without the alternative"), mutated)
+
+
+def _equivalent(how: str) -> str:
+    """What an equivalent mutant means: a fact about the generated space, not about every
+    request, so it is never advice to delete the rule or the condition."""
+    return (f"equivalent over the generated space: no request of it plans differently {how}; "
+            "a request the space does not hold may still, so this alone is no reason to "
+            "delete anything")
 
 
 def _with_tests(data: dict[str, Any], scope: int | None, tests: dict[str, Any]) -> dict[str, Any]:
@@ -160,15 +166,13 @@ def _value_mutants(catalogue: Catalogue, when: When, fact: str,
     if operator.name == "present":
         now = "absent" if operand else "present"
         yield ("MUT004", (), f"{shown} -> {now}", f"add a case where {fact} is {now}",
-               "the condition may be redundant: no request in the generated space plans "
-               "differently with it negated", {"present": not operand})
+               _equivalent("with the condition negated"), {"present": not operand})
         return
 
     def replaced(old: Scalar, value: Scalar, where: Position, new: Any) -> Variant:
         return ("MUT003", where, f"{shown}: {_word(old)} -> {_word(value)}",
                 f"add a case where {fact} is {_word(value)} (or {_word(old)})",
-                f"the condition may be too narrow or redundant: no request in the generated "
-                f"space plans differently with {_word(value)} for {_word(old)}", new)
+                _equivalent(f"with {_word(value)} for {_word(old)}"), new)
 
     domain = _domain(catalogue, fact, when)
     key = next((k for k in ("in", "not_in", "not", "gt", "gte", "lt", "lte")
@@ -244,14 +248,13 @@ def mutants(catalogue: Catalogue) -> list[Mutant]:
         rule = placed.rule
         found.append(Mutant("MUT001", rule.id, placed.file, placed.line, "delete the rule",
                             f"add a case where '{rule.id}' fires and check what it does",
-                            "the rule may be redundant: no request in the generated space plans "
-                            "differently without it", None, rule.then))
-        for code, where, change, gap, redundant, data in _when_variants(catalogue, rule.when):
+                            _equivalent("without the rule"), None, rule.then))
+        for code, where, change, gap, equivalent, data in _when_variants(catalogue, rule.when):
             found.append(Mutant(code, rule.id, placed.file, line("when", *where), change, gap,
-                                redundant, When.model_validate(data), rule.then))
-        for code, where, change, gap, redundant, then in _then_variants(rule.then):
+                                equivalent, When.model_validate(data), rule.then))
+        for code, where, change, gap, equivalent, then in _then_variants(rule.then):
             found.append(Mutant(code, rule.id, placed.file, line("then", *where), change, gap,
-                                redundant, rule.when, then))
+                                equivalent, rule.when, then))
     return found
 
 

@@ -6,7 +6,8 @@ MUT002 drop a condition, MUT003 give a condition another value its fact can take
 negate a `present`, MUT005 drop a `then` effect, MUT006 change an `outcome`). A mutant is
 *killed* when some case fails against it, and *survives* otherwise. A survivor that no
 request of the generated space (engine.tools.generate) plans differently for is
-*equivalent*: no case could ever kill it; for a condition, the condition is redundant.
+*equivalent over the generated space*: no case drawn from that space could kill it. That
+is no proof that a condition is redundant (a request outside the space may tell it apart).
 
 Speed: only the requests on which the changed rule decides differently are evaluated again
 (where it matches as before and does the same, the mutant's plan is the original one), with
@@ -50,6 +51,11 @@ from engine.tools.generate import corpus
 from engine.tools.mutants import WHEN_KINDS, Mutant, mutant_catalogue, mutants
 
 Status = Literal["killed", "survived", "equivalent", "allowed"]
+# What the gate (--fail-under) says to do when the score is under it.
+SUGGEST_HINT = ("run `collab test --mutate --suggest` to see, for each survivor, a request that "
+                "tells it from the catalogue with both plans side by side, then `collab test "
+                "--mutate --review` to accept as cases the plans the help pages (or README's "
+                "Decisions) back, or add `allow:` to a rule the pages are silent on")
 
 
 def _never(facts: dict[str, Any]) -> bool:
@@ -64,11 +70,12 @@ class MutantResult:
     killed_by: str = ""  # the first case that failed against it
     example: str = ""  # a generated request it plans differently, in one line
     differs: tuple[str, ...] = ()  # what differs in that request's plan
+    request: dict[str, Any] | None = None  # that generated request, as data
 
     @property
     def hint(self) -> str:
         if self.status == "equivalent":
-            return self.mutant.redundant
+            return self.mutant.equivalent
         if self.status in ("survived", "allowed"):
             effect = (f"its {', '.join(self.differs)} would differ" if self.differs else
                       "two rules would decide one fact differently")
@@ -202,7 +209,7 @@ def _difference(probe: _Probe, baselines: Iterable[tuple[int, _Baseline]]
             return index, ()
         observed = actual(plan)
         differs = tuple(k for k, v in baseline.observed.items()
-                        if k != "steps_include" and observed[k] != v)
+                        if k not in ("steps_include", "steps_absent") and observed[k] != v)
         if differs:
             return index, differs
     return None
@@ -287,17 +294,17 @@ def mutate(catalogue: Catalogue, case_paths: list[Path]) -> MutationReport:
         if difference is None:
             results.append(MutantResult(mutant, "equivalent"))
             continue
-        example, differs = difference
+        example, differs, request = difference
         allowed = mutant.code in catalogue.rule(mutant.rule).rule.allow
         results.append(MutantResult(mutant, "allowed" if allowed else "survived",
-                                    example=example, differs=differs))
+                                    example=example, differs=differs, request=request))
     return MutationReport(results, len(cases), len(catalogue.rules))
 
 
 def _equivalence(compiled: CompiledCatalogue, survivors: list[Mutant]
-                 ) -> dict[int, tuple[str, tuple[str, ...]]]:
+                 ) -> dict[int, tuple[str, tuple[str, ...], dict[str, Any]]]:
     """For each survivor (by index) that some generated request plans differently: the
-    first such request in corpus order, summarised, and what differs."""
+    first such request in corpus order, summarised, what differs, and the request."""
     if not survivors:
         return {}
     space = list(corpus(compiled.catalogue))
@@ -321,7 +328,8 @@ def _equivalence(compiled: CompiledCatalogue, survivors: list[Mutant]
         for index, difference in found.items():
             if index not in merged or difference[0] < merged[index][0]:
                 merged[index] = difference
-    return {index: (summarise(space[at]), differs) for index, (at, differs) in merged.items()}
+    return {index: (summarise(space[at]), differs, dict(space[at]))
+            for index, (at, differs) in merged.items()}
 
 
 def mutation_test(catalogue: Catalogue, paths: Iterable[Path],

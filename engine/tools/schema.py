@@ -239,6 +239,8 @@ class _Refiner:
             description="What the plan must show; a key left out is not checked.",
             examples=[{"outcome": "ready"}])
         schema["oneOf"] = [{"required": ["request"]}, {"required": ["request_file"]}]
+        # where the expected plan comes from (CASE005): the pages' lines, or a person's review
+        schema["anyOf"] = [{"required": ["source"]}, {"required": ["review"]}]
         expect = defs["Expectation"]["properties"]
         rules = self.catalogue.rules
         ids = sorted({placed.rule.id for placed in rules})
@@ -247,7 +249,7 @@ class _Refiner:
         self._narrow(expect["scenario"], {"enum": [s.id for s in self.catalogue.pipeline.scenarios]})
         step = next(({step.actor: placed.rule.id} for placed in rules
                      for step in placed.rule.then.steps), {})
-        for steps in ("steps", "steps_include"):
+        for steps in ("steps", "steps_include", "steps_absent"):
             self._narrow(expect[steps], {"items": {"type": "object", "additionalProperties":
                                                    {"type": "string", "enum": ids}}}, merge=True)
             expect[steps]["examples"] = [[step]]

@@ -13,8 +13,10 @@ import pytest
 import yaml
 
 from engine import Catalogue
+from engine.tools.cases import load_case, run_case
 
 ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "tests" / "scenarios"
 TABLE = ROOT / "docs" / "catalogue" / "help-pages.md"
 # The help pages: beside the steering repository's clone in development, beside the
 # clone in CI (../shared/ is copied there).
@@ -70,4 +72,35 @@ def test_every_line_points_at_text_of_its_page() -> None:
         lines = pages.get(page, [])
         if not 0 < line <= len(lines) or not lines[line - 1].strip():
             problems.append(f"help-pages.md:{number}: [{page}] has no text on line {line}")
+    assert not problems, "\n".join(problems)
+
+
+def _rules_named(cells: list[str]) -> set[str]:
+    return {name for name in re.findall(r"`([^`]+)`", cells[3]) if "#" not in name}
+
+
+def test_every_row_encoded_by_a_rule_names_a_case_that_shows_it() -> None:
+    missing = [number for number, cells in rows()
+               if _rules_named(cells) and not re.findall(r"`([^`]+)`", cells[5])]
+    assert not missing, f"help-pages.md rows naming rules but no case (shown by): {missing}"
+
+
+def test_each_case_named_passes_and_shows_its_row(catalogue: Catalogue) -> None:
+    """The case named runs green, and is about the row: it cites the row's page and line, or
+    its plan comes from a rule the row names."""
+    problems = []
+    for number, cells in rows():
+        for name in re.findall(r"`([^`]+)`", cells[5]):
+            path = SCENARIOS / f"{name}.yaml"
+            if not path.is_file():
+                problems.append(f"help-pages.md:{number}: no case {name!r}")
+                continue
+            result = run_case(path, catalogue)
+            if result.status != "pass":
+                problems.append(f"help-pages.md:{number}: case {name!r} does not pass")
+            case, _ = load_case(path)
+            cites = any(f"{s.page:03d}" == cells[0] and s.line == int(cells[1]) for s in case.source)
+            if not cites and not _rules_named(cells) & set(result.fired):
+                problems.append(f"help-pages.md:{number}: case {name!r} neither cites [{cells[0]}] "
+                                f"line {cells[1]} nor fires a rule the row names")
     assert not problems, "\n".join(problems)

@@ -95,7 +95,8 @@ def test_item_12_junit_control_characters_in_a_case_give_well_formed_xml(here: P
     """`\\x01`, NUL, ESC and a CDATA end in a description: the report parses, showing them."""
     case = here / "case\x1b.yaml"
     case.write_text('description: "bad \\x01 and \\0 and \\e[31m and ]]> end"\n'
-                    "request_file: sub.yaml\nexpect: {outcome: rejected}\n", encoding="utf-8")
+                    "request_file: sub.yaml\nreview: {by: a test, why: its own}\n"
+                    "expect: {outcome: rejected}\n", encoding="utf-8")
     shutil.copy(SUBSCRIBER, here / "sub.yaml")
     result = collab("test", "--catalogue", ROOT, "--format", "junit", case)
     assert result.exit_code == 1  # the case fails: its description is in the report
@@ -138,7 +139,8 @@ def test_item_13_text_output_shows_newlines_and_ansi_in_values_escaped(
     elif command == "test":
         case = here / "case.yaml"
         case.write_text(yaml.safe_dump({"description": EVIL, "request_file": "request.json",
-                                        "expect": {"outcome": "rejected"}}), encoding="utf-8")
+                                        "expect": {"outcome": "rejected"},
+                                        "review": {"by": "a test", "why": "its own"}}), encoding="utf-8")
         result = collab("test", "--catalogue", ROOT, case)
         assert result.exit_code == 1
         assert f"FAIL  case.yaml: {EVIL_SHOWN}" in result.stdout.splitlines()
@@ -176,7 +178,8 @@ def test_item_14_request_file_outside_the_project_is_refused(
     for name, target in (("up", "../../secret.txt"), ("absolute", str(secret)),
                          ("link", "link.txt"), ("inside", "inside.txt")):
         (cases / f"{name}.yaml").write_text(
-            f"description: {name}\nrequest_file: {target}\nexpect: {{outcome: ready}}\n",
+            f"description: {name}\nrequest_file: {target}\nexpect: {{outcome: ready}}\n"
+            "review: {by: a test, why: its own}\n",
             encoding="utf-8")
     for output_format in ("text", "junit", "json"):
         result = collab("test", "--catalogue", ROOT, "--format", output_format, cases)

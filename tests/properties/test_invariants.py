@@ -27,6 +27,23 @@ SUBJECTS = {"operation", "service", "variant", "current_variant", "change", "pay
 CHECKS = {"outcome", "must_reject_with_any", "must_warn", "must_have_step", "payer_not"}
 
 
+# The operations whose request names the payer the plan goes ahead with (an activation's
+# choice, or the new payer of a payer change); any other plan keeps the collaboration's payer
+# unless the rules decide one (a payer written on such a request is not the plan's).
+NAMES_THE_PAYER = {"activate", "accept_invitation", "change_invoice_recipient"}
+
+
+def payer_after(request: dict[str, Any], result: Plan, ours: dict[str, Any] | None) -> Any:
+    """Who pays once the plan is carried out, as the plan has it: the payer its rules decided,
+    else the one its request names where the operation names one, else the collaboration's."""
+    decided = next((d.value for d in result.decisions if d.fact == "invoice_recipient"), None)
+    if decided is not None:
+        return decided
+    if request["operation"] in NAMES_THE_PAYER:
+        return request.get("invoice_recipient")
+    return (ours or {}).get("invoice_recipient")
+
+
 def subjects(catalogue: Catalogue, request: dict[str, Any], result: Plan) -> dict[str, Any]:
     """What invariants.yaml's conditions read, from the request (as data) and its plan."""
     service = catalogue.services[request["service"]]
@@ -38,8 +55,7 @@ def subjects(catalogue: Catalogue, request: dict[str, Any], result: Plan) -> dic
                          if s["service"] == service.id), None)
     current = (ours or {}).get("variant") or (subscription or {}).get("variant")
     variant = result.variant.id if result.variant else None
-    payer = next((d.value for d in result.decisions if d.fact == "invoice_recipient"),
-                 request.get("invoice_recipient"))
+    payer = payer_after(request, result, ours)
     task_ids = [t["id"] for t in agency.get("tasks", [])]
     return {
         "operation": request["operation"],

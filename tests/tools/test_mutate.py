@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -34,33 +35,45 @@ def report(catalogue: Catalogue) -> MutationReport:
     return mutate(catalogue, case_files([SCENARIOS]))
 
 
-def test_the_shipped_cases_kill_every_mutant_a_case_can_kill(report: MutationReport) -> None:
-    assert report.count("survived") == 0, report_text(report)
-    assert report.score == 100.0
+def ci_fail_under() -> float:
+    """The `--fail-under` CI gives `collab test --mutate` (.ci/run)."""
+    found = re.search(r"collab test --mutate --fail-under ([0-9.]+)",
+                      (ROOT / ".ci" / "run").read_text(encoding="utf-8"))
+    assert found, ".ci/run runs no `collab test --mutate --fail-under`"
+    return float(found[1])
+
+
+def test_the_shipped_cases_reach_the_score_ci_demands(report: MutationReport) -> None:
+    assert report.score >= ci_fail_under(), report_text(report)
     assert report.count("killed") > 900
     # each kind of change is made, and a redundant condition is told apart from a gap
     assert {r.mutant.code for r in report.results} == {f"MUT00{n}" for n in range(1, 7)}
     assert report.count("equivalent") > 0
 
 
-def test_an_equivalent_mutant_is_listed_as_redundant_at_its_line(report: MutationReport) -> None:
+def test_an_equivalent_mutant_is_listed_at_its_line_never_as_deletable(report: MutationReport) -> None:
+    """Equivalence is judged on the generated space: said so, and never advice to delete."""
     equivalent = [r for r in report.results if r.status == "equivalent"
                   and r.mutant.code == "MUT002" and "condition" in r.mutant.change]
     assert equivalent
     for result in equivalent:
-        assert "redundant" in result.hint
+        assert result.hint.startswith("equivalent over the generated space")
+        assert "redundant" not in result.hint and "can go" not in result.hint
         fact = result.mutant.change.split("`")[1].split()[0]
         written = Path(result.mutant.file).read_text(encoding="utf-8").splitlines()
         assert fact in written[result.mutant.line - 1], result.mutant
 
 
 def test_without_a_case_its_mutants_survive_with_a_hint_at_the_changed_line(
-        catalogue: Catalogue) -> None:
+        catalogue: Catalogue, report: MutationReport) -> None:
     left_out = SCENARIOS / "end-pro-customer-continues-needs-support.yaml"
     rest = [p for p in case_files([SCENARIOS]) if p != left_out]
     without = mutate(catalogue, rest)
-    survivors = [r for r in without.results if r.status == "survived"]
-    assert survivors and without.score < 100.0
+    killed = {(r.mutant.rule, r.mutant.line, r.mutant.change) for r in report.results
+              if r.status == "killed"}
+    survivors = [r for r in without.results if r.status == "survived"
+                 and (r.mutant.rule, r.mutant.line, r.mutant.change) in killed]
+    assert survivors and without.score < report.score
     compiled = compile_catalogue(catalogue)
     (case,) = load_cases([left_out], catalogue, compiled)
     for result in survivors:
@@ -114,16 +127,17 @@ def test_reports(report: MutationReport) -> None:
     assert {"mutants", "killed", "survived", "equivalent", "score", "survivors"} <= set(data)
     assert data["mutants"] == len(report.results)
     assert data["killed"] + data["survived"] + data["equivalent"] + data["allowed"] == data["mutants"]
-    assert data["score"] == 100.0 and data["survivors"] == []
+    assert data["score"] == round(report.score, 1)
+    assert len(data["survivors"]) == report.count("survived")
     assert all({"file", "line", "rule", "code", "change", "hint"} <= set(e)
                for e in data["equivalents"])
     json.dumps(data)
     suite = ET.fromstring(report_junit(report).split("\n", 1)[1])
     assert int(suite.get("tests", "0")) == len(report.results)
     assert len(suite.findall("testcase/skipped")) == report.count("equivalent")
-    assert not suite.findall("testcase/failure")
+    assert len(suite.findall("testcase/failure")) == report.count("survived")
     text = report_text(report)
-    assert "REDUNDANT" in text and "Mutation score: 100.0%" in text
+    assert "EQUIVALENT" in text and f"Mutation score: {report.score:.1f}%" in text
 
 
 def test_a_case_failing_on_the_catalogue_as_it_is_stops_the_run(catalogue: Catalogue,

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -16,6 +17,8 @@ from click.testing import CliRunner, Result
 import cli
 from engine import Catalogue, compiled_catalogue, parse_request
 from engine.evaluation.evaluate import python_matcher, trace
+from engine.plan.model import Plan
+from engine.tools.cases import load_case, mismatches
 from engine.tools.generate import corpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,16 +79,18 @@ def test_junit_report(changed_catalogue: Path) -> None:
     assert int(suite.get("failures", "0")) == len(failed) >= 1
     assert "tests/scenarios/activate-eekonomi-subscriber.yaml" in failed
 
+REVIEWED = "review: {by: a test, why: the test's own case}\n"
+
 
 def test_steps_include_checks_order_not_completeness(tmp_path: Path) -> None:
     case = tmp_path / "case.yaml"
     example = ROOT / "examples" / "activate-eekonomi-spcs-customer.yaml"
-    case.write_text(f"description: subset of steps\nrequest_file: {example}\nexpect:\n"
+    case.write_text(f"description: subset of steps\nrequest_file: {example}\n{REVIEWED}expect:\n"
                     "  steps_include:\n    - customer: activate-spcs-customer\n", encoding="utf-8")
     assert run("test", case).exit_code == 0
     plan = json.loads(run("plan", example, "--format", "json").output)
     first, last = plan["steps"][0], plan["steps"][-1]
-    case.write_text(f"description: reversed\nrequest_file: {example}\nexpect:\n  steps_include:\n"
+    case.write_text(f"description: reversed\nrequest_file: {example}\n{REVIEWED}expect:\n  steps_include:\n"
                     f"    - {last['actor']}: {last['rule']}\n    - {first['actor']}: {first['rule']}\n",
                     encoding="utf-8")
     result = run("test", case)
@@ -127,12 +132,28 @@ def test_explain_shows_the_failing_condition() -> None:
     assert "customer.has_subscription = true: it is false" in result.output
 
 
-@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.yaml")),
-                         ids=lambda p: p.stem)
-def test_explain_agrees_with_the_plan(example: Path) -> None:
+def page_grounded_expectations() -> dict[Path, tuple[Path, Any]]:
+    """For each example a scenario case plans: that case and its expectation (which names
+    the help-page lines it follows, or a person's review)."""
+    found: dict[Path, tuple[Path, Any]] = {}
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        case, _ = load_case(path)
+        if case.request_file is not None:
+            found.setdefault((path.parent / case.request_file).resolve(), (path, case.expect))
+    return found
+
+
+EXPECTED = page_grounded_expectations()
+
+
+@pytest.mark.parametrize("example", sorted(EXPECTED), ids=lambda p: p.stem)
+def test_explain_shows_the_plan_the_pages_expect(example: Path) -> None:
+    """What explain shows as the plan is what the page-grounded case expects of it; and each
+    rule it lists as matched is one whose every condition it shows as passed."""
+    case, expect = EXPECTED[example]
     data = json.loads(run("explain", example, "--format", "json").output)
-    plan = json.loads(run("plan", example, "--format", "json").output)
-    assert data["plan"] == plan
+    plan = Plan.model_validate(data["plan"])
+    assert not mismatches(expect, plan), (case.name, mismatches(expect, plan))
     for stage in data["stages"]:
         for rule in stage["rules"]:
             all_passed = all(c["passed"] for c in rule["conditions"])
@@ -167,10 +188,17 @@ def test_diff_lists_exactly_the_affected_requests(catalogue: Catalogue,
     assert group["count"] == len(changed)
 
 
-def test_diff_of_identical_catalogues_is_empty() -> None:
-    result = run("diff", "--old", ROOT, ROOT / "examples")
+def test_diff_of_a_copy_is_empty_and_of_an_edited_copy_is_not(tmp_path: Path) -> None:
+    copy = copy_catalogue(tmp_path / "copy")
+    examples = sorted((ROOT / "examples").glob("*.yaml"))
+    result = run("diff", "--old", copy, "--new", ROOT, ROOT / "examples")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("0 of 21 request(s)")
+    assert result.stdout.startswith(f"0 of {len(examples)} request(s)")
+    edit(copy / "rules" / "40-activation.yaml", "- code: NO_CHARGE_UNTIL_RENEWAL",
+         "- code: NOTHING_CHARGED_YET")
+    changed = run("diff", "--old", ROOT, "--new", copy, ROOT / "examples")
+    assert changed.exit_code == 1, changed.output
+    assert "+ warning NOTHING_CHARGED_YET" in changed.output
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -226,3 +254,17 @@ def test_batch_missing_input_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "none.jsonl" in result.output
 
+
+
+def test_steps_absent_fails_on_a_step_the_plan_holds(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    example = ROOT / "examples" / "activate-eekonomi-spcs-customer.yaml"
+    case.write_text(f"description: absent\nrequest_file: {example}\n{REVIEWED}expect:\n"
+                    "  steps_absent:\n    - customer: end-by-customer\n", encoding="utf-8")
+    assert run("test", case).exit_code == 0
+    case.write_text(f"description: present\nrequest_file: {example}\n{REVIEWED}expect:\n"
+                    "  steps_absent:\n    - customer: activate-spcs-customer\n", encoding="utf-8")
+    result = run("test", case)
+    assert result.exit_code == 1, result.output
+    assert "steps_absent (the plan holds these)" in result.output
+    assert "+ customer: activate-spcs-customer" in result.output
