@@ -25,9 +25,13 @@ import yaml
 from click.testing import CliRunner
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from test_studio_browser import browser, studio, wait_for  # noqa: F401 (fixtures)
+from test_studio_browser import BROWSER, DRIVER, browser, studio, wait_for  # noqa: F401 (fixtures)
 
 import cli
+
+pytestmark = [pytest.mark.browser,  # .ci/run runs them (pytest -m browser)
+              pytest.mark.skipif(BROWSER is None or DRIVER is None,
+                                 reason="no Chromium and chromedriver on this machine")]
 
 PLUS = {"id": "plus", "name": "Lön Smart Plus", "paying": True, "contains": ["payroll", "customer_workspace"],
         "invoice_recipients": ["agency", "customer"], "agreement_periods": [12], "customer_access": True,
