@@ -179,7 +179,7 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
         customer=request.customer.name,
         outcome=evaluation.outcome,
         scenario=Ref(id=scenario.id, name=scenario.name.in_(lang)) if scenario else None,
-        decisions=[_worded(d, catalogue, request.service, lang) for d in evaluation.decisions
+        decisions=[worded(d, catalogue, request.service, lang) for d in evaluation.decisions
                    if not rejections or d.fact == "scenario"],
         steps=steps,
         warnings=warnings,
@@ -205,7 +205,7 @@ def _phase_order(catalogue: Catalogue) -> dict[str, int]:
     return {phase.id: number for number, phase in enumerate(catalogue.pipeline.phases)}
 
 
-def _worded(decision: Decision, catalogue: Catalogue, service_id: str, lang: str) -> Decision:
+def worded(decision: Decision, catalogue: Catalogue, service_id: str, lang: str) -> Decision:
     """``decision`` with its fact's name and its value in ``lang``: a variant's or scenario's
     name, else the glossary's word for the value."""
     glossary = catalogue.pipeline.glossary

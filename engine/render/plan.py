@@ -25,7 +25,9 @@ def label(plan: Plan, key: str, /, **fields: object) -> str:
 def decision_text(plan: Plan, decision: Decision) -> str:
     """A decided fact as a person reads it, in the plan's language: the label and value the
     catalogue gives it (engine.evaluation.evaluate words them), escaped."""
-    shown = decision.shown if decision.shown is not None else decision.value
+    if not decision.label:  # a stage's decision in an explanation: worded as the plan words it
+        decision = next((d for d in plan.decisions if d.fact == decision.fact and d.label), decision)
+    shown = decision.shown if decision.shown not in (None, "") else decision.value
     return f"{visible(decision.label or decision.fact)}: {visible(str(shown))}"
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from engine.catalogue.catalogue import PlacedRule
 from engine.errors import Verdict
 from engine.evaluation.compile import CompiledCatalogue, may_match
-from engine.evaluation.evaluate import Evaluation, trace
+from engine.evaluation.evaluate import Evaluation, trace, worded
 from engine.evaluation.operators import Check, checks
 from engine.plan.model import Decision, Plan
 from engine.request.model import Request
@@ -64,6 +64,7 @@ def explain(compiled: CompiledCatalogue, request: Request, show_all: bool = Fals
             RuleVerdict(placed, may_match(placed.rule.when, operation, service),
                         placed.rule.id in matched, tuple(checks(placed.rule.when, stage.facts)))
             for placed in compiled.catalogue.stage_rules(stage.stage))
-        decisions = tuple(d for d in evaluation.decisions if d.rule in matched)
+        decisions = tuple(worded(d, compiled.catalogue, service, plan.language)
+                          for d in evaluation.decisions if d.rule in matched)
         stages.append(StageExplanation(stage.stage, verdicts, decisions))
     return Explanation(evaluation, tuple(stages), plan, show_all)

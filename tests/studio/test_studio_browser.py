@@ -248,3 +248,16 @@ def test_validation_and_impact_follow_a_saved_change(studio: tuple[Path, str], b
     total = len(list((root / "examples").glob("*.yaml"))) + sum(1 for _ in corpus(load_catalogue(root)))
     wait_for(browser, "#impact-summary", f" of {total} request(s)")  # the whole space compared
     shot(browser, shots, "impact")
+
+
+def test_a_share_link_holds_the_request(studio: tuple[Path, str], browser: Any) -> None:
+    """The address after a plan holds the request: opened elsewhere, it plans the same."""
+    _, url = studio
+    browser.get(url + "/plan")
+    Select(browser.find_element(By.ID, "example")).select_by_value("activate-eekonomi-spcs-customer.yaml")
+    wait_for(browser, "#plan-text", "Plan: activate eEkonomi Smart")
+    link = browser.current_url
+    assert "#request=" in link
+    browser.get(url + "/catalogue")
+    browser.get(link)
+    assert "Plan: activate eEkonomi Smart" in wait_for(browser, "#plan-text", "Plan:").text

@@ -94,6 +94,8 @@ async function evaluate(body) {
   const question = ++asked;
   const lang = document.getElementById("lang");
   if (lang) body.lang = lang.value;
+  // A share link: the request travels in the address (after #, so it never reaches a server log).
+  history.replaceState(null, "", location.pathname + location.search + "#request=" + encodeURIComponent(JSON.stringify(body)));
   const response = await post("/plan/result", body);
   const text = await response.text();
   if (question !== asked) return;
@@ -206,10 +208,12 @@ if (page === "plan" && document.getElementById("request-form")) {
     if (lastBody) sessionStorage.setItem("collab-request", JSON.stringify(lastBody));
     location.search = "?lang=" + encodeURIComponent(lang.value);
   });
-  const kept = sessionStorage.getItem("collab-request");
+  const shared = location.hash.startsWith("#request=") ? decodeURIComponent(location.hash.slice(9)) : null;
+  const kept = sessionStorage.getItem("collab-request") || shared;
   sessionStorage.removeItem("collab-request");
-  if (kept) {
-    const body = JSON.parse(kept);
+  let body = null;
+  try { body = kept ? JSON.parse(kept) : null; } catch (error) { body = null; }  // a link cut short
+  if (body && typeof body === "object") {
     if (body.example) {
       example.value = body.example;
       example.dispatchEvent(new Event("change"));
