@@ -220,6 +220,8 @@ def proposals(catalogue: Catalogue, paths: tuple[Path, ...] = (), mutation: bool
               ) -> list[Proposal]:
     """`collab test --review`: a proposal for each case whose plan changed and, with
     ``mutation``, for each request that tells a surviving mutant from the catalogue."""
+    from pathlib import Path
+
     from engine.tools.mutate import mutation_test as report
     from engine.tools.review import proposals as found
 
@@ -231,6 +233,8 @@ def proposals(catalogue: Catalogue, paths: tuple[Path, ...] = (), mutation: bool
 def suggest(catalogue: Catalogue, paths: tuple[Path, ...] = (),
             fail_under: float | None = None) -> Suggestions:
     """`collab test --mutate --suggest`: the mutation run, and a case offered per survivor."""
+    from pathlib import Path
+
     from engine.tools.review import suggestions
 
     paths = paths or (Path("tests/scenarios"),)

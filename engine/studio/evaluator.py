@@ -15,11 +15,11 @@ else at the end of its pipe).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
 import queue
 import signal
+import threading
 import time
 import weakref
 from multiprocessing.connection import Connection
@@ -41,14 +41,16 @@ def _problem(code: str, message: str, hint: str) -> Diagnostic:
 
 
 def _die_with(parent: int) -> None:
-    """Have the kernel kill this process when ``parent`` dies (Linux: PR_SET_PDEATHSIG), so
-    that a worker busy with a job does not outlive a studio killed with SIGKILL; elsewhere
-    the worker ends when it next reads its pipe."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # it died before the call
+    """End this process when ``parent`` (the studio) is gone, even in the middle of a job, so
+    that a worker does not outlive a studio killed with SIGKILL. A thread that watches the
+    parent, not PR_SET_PDEATHSIG: the kernel sends that signal when the *thread* that started
+    the worker ends, and the studio starts workers from its request threads, which come and go."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
         os._exit(0)
+
+    threading.Thread(target=watch, name="collab-parent-watch", daemon=True).start()
 
 
 def _serve(connection: Connection, parent: int) -> None:

@@ -174,6 +174,7 @@ SCHEMA_BLIND = {
     "cat040-uncited-domain-fact": "a fact cited by no file",
     "cat060-rule-beyond-engine-limits": "a limit of durable-rules' compiled rule (and/or markers)",
     "cat070-mermaid-directive-in-text": "a warning: `%%{` is valid text",
+    "ana009-stale-allow": "the analysis: whether a finding still occurs is known only by running it",
     "cat071-label-lone-brace": "a label's braces: Python's format syntax, checked by the printer's parser",
     "cat072-label-unknown-placeholder": "the placeholders a label offers depend on its key (the printer's)",
     "cat073-label-format-spec": "a label's format specs: Python's format syntax, the printer's parser",

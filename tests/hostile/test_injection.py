@@ -135,7 +135,7 @@ def test_item_13_text_output_shows_newlines_and_ansi_in_values_escaped(
             encoding="utf-8")
         result = collab("diff", "--old", ROOT, "--new", catalogue, named)
         assert result.exit_code == 1
-        assert f"    x{EVIL_SHOWN}.json" in result.stdout.splitlines()
+        assert f"[1 request(s)] e.g. x{EVIL_SHOWN}.json" in result.stdout.splitlines()
     elif command == "test":
         case = here / "case.yaml"
         case.write_text(yaml.safe_dump({"description": EVIL, "request_file": "request.json",

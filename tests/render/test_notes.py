@@ -43,4 +43,5 @@ def test_explain_lists_the_note() -> None:
     code, output = run("explain", AGENCY_ENDS)
     assert code == 0, output
     assert "-> note" in output
-    assert "  * end-customer-chooses: The choice whether Visma eEkonomi ends too" in output
+    assert "  * The choice whether Visma eEkonomi ends too" in output
+    assert "  [end-customer-chooses]\n" in output  # the rule, in the trace at the line's end

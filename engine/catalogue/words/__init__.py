@@ -26,10 +26,13 @@ def tool_word(key: str, lang: str, glossary: Mapping[str, str] | None = None, /,
               **fields: object) -> str:
     """The word for ``key`` in ``lang``: the catalogue's glossary (``glossary``: its labels in
     ``lang``) first, then the tool's table in ``lang``, then in English; without any, the key in
-    words. ``{name}``s in it are filled from ``fields``, and nothing else of str.format: a
-glossary label is the product owner's text (CAT071-CAT073)."""
-    text = next((table[key] for table in (glossary or {}, WORDS.get(lang, {}), _EN)
-                 if key in table), key.replace("_", " "))
-    from engine.catalogue.language import fill_label  # language.py imports this module
+    words. ``{...}`` in it are filled from ``fields``: a glossary label, the product owner's
+    text, only by name and never failing (CAT071-CAT073); the tool's own words with str.format
+    (their widths and alignments)."""
+    if glossary and key in glossary:
+        from engine.catalogue.language import fill_label  # language.py imports this module
 
-    return fill_label(text, **fields) if fields else text
+        return fill_label(glossary[key], **fields) if fields else glossary[key]
+    text = next((table[key] for table in (WORDS.get(lang, {}), _EN) if key in table),
+                key.replace("_", " "))
+    return text.format(**fields) if fields else text
