@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import itertools
 import json
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,10 +33,12 @@ from starlette.routing import Route
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.locate import load_catalogue
-from engine.errors import CollabError
+from engine.errors import CollabError, Diagnostic, InputError
+from engine.evaluation.evaluate import plan as evaluate_plan
 from engine.render.generated import sync as sync_generated
 from engine.render.plan import plan_text
 from engine.request.lines import NamedRequest, read_requests
+from engine.request.parse import parse_request
 from engine.studio.edit import (
     Change,
     EditOp,
@@ -49,6 +53,8 @@ from engine.studio.edit import (
 from engine.studio.workspace import Workspace
 from engine.tools.analyse import summarise
 from engine.tools.generate import corpus
+from engine.tools.review import Proposal as ReviewProposal
+from engine.tools.review import accept as accept_case
 from engine.tools.schema import generate as schemas
 
 SHOWN_PLANS = 5  # changed requests shown with both plans in a preview (one per kind of change)
@@ -271,7 +277,22 @@ def edit_routes(workspace: Workspace, page: Callable[..., HTMLResponse],
         data = await body(request)
         return await run(data, write=bool(data.pop("save", False)))
 
+    async def api_accept(request: Request) -> Response:
+        """A plan of the Impact page accepted by a person as the expected plan of a new
+        scenario case (the approval pattern: never in bulk, always with who and why)."""
+        data = await body(request)
+        catalogue = workspace.catalogue
+        if catalogue is None:
+            raise HTTPException(409, "the catalogue is invalid: fix it first")
+        name, by, why = (str(data.get(key, "")) for key in ("request", "by", "why"))
+        try:
+            path = await asyncio.to_thread(accept_request, workspace, catalogue, name, by, why)
+        except CollabError as error:
+            return JSONResponse({"refused": [d.as_dict() for d in error.diagnostics]}, status_code=422)
+        return JSONResponse({"case": path.relative_to(workspace.root).as_posix()})
+
     return [
+        Route("/api/cases/accept", api_accept, methods=["POST"]),
         Route("/edit", edit_page),
         Route("/api/edit/preview", api_preview, methods=["POST"]),
         Route("/api/edit/save", api_save, methods=["POST"]),
@@ -285,3 +306,33 @@ def _follow(workspace: Workspace) -> list[str]:
     written = sync_generated(load_catalogue(workspace.root)).written
     workspace.changed()
     return [path.relative_to(workspace.root).as_posix() for path in written]
+
+
+def accept_request(workspace: Workspace, catalogue: Catalogue, name: str, by: str, why: str) -> Path:
+    """Write the plan of the request the Impact page calls ``name`` (an example file, or
+    `generated #N: ...`) as a new case in tests/scenarios/, reviewed by ``by`` because ``why``."""
+    data = _request_data(workspace, catalogue, name)
+    plan = evaluate_plan(catalogue, parse_request(data, catalogue))
+    folder = workspace.root / "tests" / "scenarios"
+    taken = {p.stem for p in folder.glob("*.yaml")} if folder.is_dir() else set()
+    stem = "accepted-" + re.sub(r"[^a-z0-9]+", "-", summarise(data).lower()).strip("-")[:70].rstrip("-")
+    while stem in taken:
+        stem += "-2"
+    proposal = ReviewProposal(stem, folder / f"{stem}.yaml", "suggested",
+                              f"{summarise(data)} (accepted on the studio's Impact page)",
+                              summarise(data), plan, {}, request=data)
+    return accept_case(proposal, by, why, catalogue)
+
+
+def _request_data(workspace: Workspace, catalogue: Catalogue, name: str) -> dict[str, Any]:
+    found = re.match(r"generated #(\d+): ", name)
+    if found:
+        number = int(found.group(1))
+        data = next(itertools.islice(corpus(catalogue), number - 1, None), None)
+        if data is not None:
+            return data
+    for request in read_requests(workspace.example_files()):
+        if request.name == name and isinstance(request.data, dict):
+            return request.data
+    raise InputError([Diagnostic(name[:120], 0, 0, "CASE006", "no such request of the Impact page",
+                                 "reload the page: the catalogue may have changed")])

@@ -117,3 +117,19 @@ def test_a_new_rule_starts_from_its_neighbour_s_conditions(studio: tuple[Path, T
     page = client.get("/edit?file=rules/30-preconditions.yaml&new=rule&after=reject-period-not-allowed")
     assert page.status_code == 200
     assert "new-rule-1" in page.text and 'data-insert="yes"' in page.text
+
+
+def test_a_plan_of_the_impact_page_is_accepted_as_a_case_with_who_and_why(
+        studio: tuple[Path, TestClient]) -> None:
+    root, client = studio
+    name = "generated #1: whatever the page showed"
+    refused = client.post("/api/cases/accept", json={"request": name, "by": "", "why": ""})
+    assert refused.status_code == 422 and refused.json()["refused"][0]["code"] == "CASE007"
+    answer = client.post("/api/cases/accept", json={"request": name, "by": "Anna Berg",
+                                                    "why": "[003] L88: the pen icon edits it"})
+    assert answer.status_code == 200, answer.text
+    case = yaml.safe_load((root / answer.json()["case"]).read_text(encoding="utf-8"))
+    assert case["review"] == {"by": "Anna Berg", "why": "[003] L88: the pen icon edits it"}
+    assert case["expect"]["outcome"] and case["request"]["operation"]
+    assert client.post("/api/cases/accept", json={"request": "no such", "by": "A", "why": "B"}
+                       ).status_code == 422

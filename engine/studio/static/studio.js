@@ -256,3 +256,16 @@ document.addEventListener("click", async (event) => {
   const saved = await (await post("/api/edit/rule", {...ask, base: preview.base, save: true})).json();
   if (saved.saved) location.reload(); else alert("Not saved: " + JSON.stringify(saved.refused || saved.error));
 });
+
+// -- Impact: a person accepts a changed plan as the expected plan of a new case -----------
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button.accept-case");
+  if (!button) return;
+  const by = prompt("Who reviewed this plan?");
+  if (!by) return;
+  const why = prompt("Why is it right? The help page and line (e.g. [003] L88), or the README Decisions entry:");
+  if (!why) return;
+  const answer = await (await post("/api/cases/accept", {request: button.dataset.request, by: by, why: why})).json();
+  button.replaceWith(document.createTextNode(answer.case ? `written: ${answer.case}` :
+    "not written: " + (answer.refused || []).map((d) => d.message).join("; ")));
+});
