@@ -21,16 +21,17 @@ CATALOGUE = shipped()
 INVARIANTS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "invariants.yaml").read_text(encoding="utf-8"))["invariants"]
 SUBJECTS = {"operation", "service", "variant", "current_variant", "change", "payer",
-            "customer_pays", "variant_paying", "ending", "tasks", "task_selected",
+            "customer_pays", "variant_paying", "ending", "ending_by", "tasks", "task_selected",
             "collaboration", "other_agency", "spcs_customer", "main_contact", "contact_details",
             "outcome"}
 CHECKS = {"outcome", "must_reject_with_any", "must_warn", "must_have_step", "payer_not"}
 
 
 # The operations whose request names the payer the plan goes ahead with (an activation's
-# choice, or the new payer of a payer change); any other plan keeps the collaboration's payer
+# choice, a variant change's (Standard -> Start names the agency), or the new payer of a payer
+# change); any other plan keeps the collaboration's payer
 # unless the rules decide one (a payer written on such a request is not the plan's).
-NAMES_THE_PAYER = {"activate", "accept_invitation", "change_invoice_recipient"}
+NAMES_THE_PAYER = {"activate", "change_variant", "change_invoice_recipient"}  # engine/request/model.py
 
 
 def payer_after(request: dict[str, Any], result: Plan, ours: dict[str, Any] | None) -> Any:
@@ -68,6 +69,7 @@ def subjects(catalogue: Catalogue, request: dict[str, Any], result: Plan) -> dic
         payer == "customer" and service.variant(variant).paying,
         "variant_paying": None if variant is None else service.variant(variant).paying,
         "ending": (request.get("ending") or {}).get("service"),
+        "ending_by": (request.get("ending") or {}).get("by"),
         "tasks": len(task_ids),
         "task_selected": request.get("task") in task_ids,
         "collaboration": ours is not None,

@@ -179,8 +179,8 @@ def test_the_form_for_lon_smart_start_paid_by_the_customer_is_rejected_with_its_
     outcome = wait_for(browser, "#outcome", "rejected")
     assert outcome.text == "rejected"
     plan = browser.find_element(By.ID, "plan-text").text
-    assert "x INVOICE_RECIPIENT_NOT_ALLOWED: In Lön Smart Start the customer cannot be " \
-           "invoice recipient." in plan
+    assert "x In Lön Smart Start the customer cannot be invoice recipient.  " \
+           "[INVOICE_RECIPIENT_NOT_ALLOWED; reject-recipient-not-allowed" in plan  # code in the trace
     line = wait_for(browser, 'li.verdict.matched[data-rule="reject-recipient-not-allowed"]')
     link = line.find_element(By.TAG_NAME, "a")
     assert link.get_attribute("href").endswith("/source/rules/30-preconditions.yaml#L"
