@@ -25,13 +25,6 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(),
                                 reason="finds the workers through /proc")
 
 
-@pytest.fixture(scope="module")
-def requests_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("requests") / "requests.jsonl"
-    result = subprocess.run([*COLLAB, "generate", "--count", "30000", "-o", str(path)],
-                            cwd=ROOT, capture_output=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr
-    return path
 
 
 def children(pid: int) -> list[int]:

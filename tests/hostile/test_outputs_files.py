@@ -27,11 +27,6 @@ def collab(*args: object, **options: Any) -> subprocess.CompletedProcess[str]:
     return result
 
 
-@pytest.fixture(scope="module")
-def requests_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("requests") / "requests.jsonl"
-    assert collab("generate", "--count", "30000", "-o", path).returncode == 0
-    return path
 
 
 def debris(folder: Path) -> list[str]:

@@ -21,13 +21,6 @@ COLLAB = [sys.executable, "-c", "import cli; cli.main()"]
 OLD = "the good content\n"
 
 
-@pytest.fixture(scope="module")
-def requests_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("requests") / "requests.jsonl"
-    result = subprocess.run([*COLLAB, "generate", "--count", "30000", "-o", str(path)],
-                            cwd=ROOT, capture_output=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr
-    return path
 
 
 def debris(folder: Path) -> list[Path]:
