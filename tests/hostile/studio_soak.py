@@ -33,8 +33,9 @@ COLLAB = [sys.executable, "-c", "import cli; cli.main()"]
 EXAMPLE = "activate-new-customer-paying.yaml"
 GETS = ("/", "/catalogue", "/plan", "/validation", "/impact", "/source/rules/pipeline.yaml",
         "/api/status", "/api/validate", "/api/impact", "/api/impact/request?request=x",
-        f"/api/examples/{EXAMPLE}", "/static/studio.js", "/favicon.ico")
-POSTS = ("/api/plan", "/plan/result", "/api/impact/revision")
+        f"/api/examples/{EXAMPLE}", "/static/studio.js", "/favicon.ico", "/edit")
+POSTS = ("/api/plan", "/plan/result", "/api/impact/revision", "/api/cases/accept",
+         "/api/edit/preview", "/api/edit/save", "/api/edit/rule")
 
 
 def free_port() -> int:
