@@ -16,6 +16,12 @@ from engine.files import atomic_writer, write_atomic
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """In the child: Ctrl-C as a terminal's command gets it. A command started in the background
+    by a non-interactive shell (as CI may be started) inherits SIGINT ignored, and keeps it so."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_error_midway_leaves_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "plans.jsonl"
     target.write_text("the good content\n", encoding="utf-8")
@@ -44,7 +50,7 @@ def test_ctrl_c_during_batch_leaves_the_old_output(tmp_path: Path) -> None:
     plans.write_text("the good content\n", encoding="utf-8")
     process = subprocess.Popen([*collab, "batch", str(requests), "-o", str(plans), "--jobs", "1"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=ctrl_c_as_in_a_terminal)
     time.sleep(3)  # well into the run: 20,000 requests take several seconds
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)

@@ -31,6 +31,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLAB = [sys.executable, "-c", "import cli; cli.main()"]
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """In the child: Ctrl-C as a terminal's command gets it. A command started in the background
+    by a non-interactive shell (as CI may be started) inherits SIGINT ignored, and keeps it so."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 OLD = "the old output, which must survive every attack\n"
 EVENTS = (("kill a worker", 3), ("Ctrl-C", 130), ("SIGTERM", 143), ("kill the main", -9))
 
@@ -70,7 +78,8 @@ def attack(requests: Path, plans: Path, jobs: int, event: str, delay: float) -> 
     """One run attacked by ``event`` after ``delay`` s of planning: (seconds to stop, problem)."""
     process = subprocess.Popen([*COLLAB, "batch", str(requests), "-o", str(plans),
                                 "--jobs", str(jobs)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=ctrl_c_as_in_a_terminal)
     deadline = time.monotonic() + 120
     while not debris(plans.parent) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -18,6 +18,12 @@ from engine.tools.batch import run_batch
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLAB = [sys.executable, "-c", "import cli; cli.main()"]
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """In the child: Ctrl-C as a terminal's command gets it. A command started in the background
+    by a non-interactive shell (as CI may be started) inherits SIGINT ignored, and keeps it so."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 OLD = "the good content\n"
 
 
@@ -32,7 +38,7 @@ def start_batch(requests: Path, plans: Path, *options: str) -> subprocess.Popen[
     and its output file is open)."""
     process = subprocess.Popen([*COLLAB, "batch", str(requests), "-o", str(plans), *options],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+                               text=True, preexec_fn=ctrl_c_as_in_a_terminal, start_new_session=True)
     deadline = time.monotonic() + 60
     while not debris(plans.parent) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
