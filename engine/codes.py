@@ -211,6 +211,8 @@ CODES: dict[str, CodeInfo] = {
                        "SURVIVED  rules/40-activation.yaml:120  new-customer-activated-at-once: drop step 1 (system) (MUT005)"),
     "MUT006": CodeInfo("A mutant: the outcome changed to another.",
                        "SURVIVED  rules/40-activation.yaml:118  new-customer-activated-at-once: `outcome: ready` -> needs_support (MUT006)"),
+    "MUT007": CodeInfo("A rule's `allow:` accepts a kind of mutant none of which survives any longer (warning).",
+                       "rules/70-linking.yaml:5:1: [warning] rule 'link-unlinked-collaboration' allows MUT002, but no MUT002 mutant of it survives any longer (MUT007)"),
     # diff and batch
     "GIT001": CodeInfo("`collab diff --old` names neither a folder nor a git revision.",
                        "HEAD~99: [error] neither a folder nor a git revision of . (GIT001)"),

@@ -30,6 +30,7 @@ def report_data(report: MutationReport) -> dict[str, Any]:
         "survivors": [_entry(r) for r in report.results if r.status == "survived"],
         "equivalents": [_entry(r) for r in report.results if r.status == "equivalent"],
         "allowed_survivors": [_entry(r) for r in report.results if r.status == "allowed"],
+        "stale_allows": [d.as_dict() for d in report.stale_allows],
     }
 
 
@@ -73,14 +74,15 @@ def report_junit(report: MutationReport) -> str:
 
 
 def report_summary(report: MutationReport) -> str:
-    """For stderr: why the run fails, if it does."""
+    """For stderr: a stale `allow:` (MUT007), and why the run fails, if it does."""
     if report.tests is not None:
         return cases.report_summary(report.tests) + (
             "collab test --mutate needs every case passing: fix the cases above first\n")
+    text = "".join(d.render() + "\n" for d in report.stale_allows)
     if report.under:
-        return (f"mutation score {report.score:.1f}% is under {report.fail_under:g}%: "
-                f"{SUGGEST_HINT}\n")
-    return ""
+        text += (f"mutation score {report.score:.1f}% is under {report.fail_under:g}%: "
+                 f"{SUGGEST_HINT}\n")
+    return text
 
 
 MUTATION_REPORTERS: dict[str, Callable[[MutationReport], str]] = {

@@ -8,6 +8,9 @@ negate a `present`, MUT005 drop a `then` effect, MUT006 change an `outcome`). A 
 request of the generated space (engine.tools.generate) plans differently for is
 *equivalent over the generated space*: no case drawn from that space could kill it. That
 is no proof that a condition is redundant (a request outside the space may tell it apart).
+A rule accepts a known survivor with `allow: [MUT002]`; an `allow:` of a kind none of whose
+mutants survives any longer is stale, and the run warns (MUT007) rather than let its comment
+mislead.
 
 Speed: only the requests on which the changed rule decides differently are evaluated again
 (where it matches as before and does the same, the mutant's plan is the original one), with
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.catalogue.catalogue import Catalogue
-from engine.errors import CollabError, Diagnostic, EngineError, InputError, Verdict
+from engine.errors import CollabError, Diagnostic, EngineError, InputError, Severity, Verdict
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.evaluation.evaluate import python_matcher, trace
 from engine.evaluation.operators import Predicate, predicate
@@ -93,6 +96,7 @@ class MutationReport:
     rules: int
     fail_under: float | None = None
     tests: TestReport | None = None  # the cases' own run, when one of them does not pass
+    stale_allows: tuple[Diagnostic, ...] = ()  # MUT007: an `allow:` nothing survives for
 
     @property
     def under(self) -> bool:
@@ -298,7 +302,22 @@ def mutate(catalogue: Catalogue, case_paths: list[Path]) -> MutationReport:
         allowed = mutant.code in catalogue.rule(mutant.rule).rule.allow
         results.append(MutantResult(mutant, "allowed" if allowed else "survived",
                                     example=example, differs=differs, request=request))
-    return MutationReport(results, len(cases), len(catalogue.rules))
+    return MutationReport(results, len(cases), len(catalogue.rules),
+                          stale_allows=_stale_allows(catalogue, results))
+
+
+def _stale_allows(catalogue: Catalogue, results: list[MutantResult]) -> tuple[Diagnostic, ...]:
+    """MUT007: a rule accepts a kind of survivor (``allow: [MUT002]``) of which no mutant of
+    it survives now (killed by a case since, or equivalent): the `allow:` and the comment that
+    explains it would mislead. A warning: the run's verdict does not change."""
+    accepted = {(r.mutant.rule, r.mutant.code) for r in results if r.status == "allowed"}
+    return tuple(Diagnostic(p.file, p.line, 1, "MUT007",
+                            f"rule '{p.rule.id}' allows {code}, but no {code} mutant of it "
+                            "survives any longer",
+                            f"remove {code} from its `allow:` (and the comment that explains it)",
+                            Severity.WARNING)
+                 for p in catalogue.rules for code in p.rule.allow
+                 if code.startswith("MUT") and (p.rule.id, code) not in accepted)
 
 
 def _equivalence(compiled: CompiledCatalogue, survivors: list[Mutant]

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 
 import cli
 from engine import Catalogue, load_catalogue
-from engine.errors import EngineError
+from engine.errors import EngineError, Verdict
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.evaluation.evaluate import trace
 from engine.evaluation.host import durable_matcher_without_memo
-from engine.render.mutate import report_data, report_junit, report_text
+from engine.render.mutate import report_data, report_junit, report_summary, report_text
 from engine.tools.cases import case_files, mismatches
 from engine.tools.mutants import mutant_catalogue, mutants
 from engine.tools.mutate import MutationError, MutationReport, load_cases, mutate
@@ -170,6 +170,36 @@ def test_a_rule_can_allow_a_known_survivor(tmp_path: Path) -> None:
     assert not any(r.mutant.rule == "link-unlinked-collaboration" and r.mutant.code == "MUT002"
                    for r in report.results if r.status == "survived")
     assert report_data(report)["allowed"] == len(allowed)
+
+
+def test_a_stale_allow_warns_naming_the_rule(tmp_path: Path) -> None:
+    """Issue 21: an accepted finding that no longer occurs warns. The case deletes-kills the
+    rule (its MUT001 mutant fails it), so `allow: [MUT001]` accepts nothing and is stale; the
+    MUT002 survivors the one case leaves are still accepted, so that `allow:` is not."""
+    for folder in ("services", "rules"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    rules = tmp_path / "rules" / "70-linking.yaml"
+    rule = "  - id: link-unlinked-collaboration\n"
+    text = rules.read_text(encoding="utf-8")
+    line = text.splitlines().index(rule.rstrip("\n")) + 1
+    rules.write_text(text.replace(rule, rule + "    allow: [MUT001, MUT002]\n", 1), encoding="utf-8")
+    case = SCENARIOS / "link-unlinked-collaboration.yaml"
+    report = mutate(load_catalogue(tmp_path), [case])
+    assert any(r.mutant.rule == "link-unlinked-collaboration" and r.mutant.code == "MUT001"
+               and r.status == "killed" for r in report.results)
+    assert any(r.mutant.rule == "link-unlinked-collaboration" and r.mutant.code == "MUT002"
+               and r.status == "allowed" for r in report.results)
+    (stale,) = report.stale_allows
+    assert stale.file.endswith("rules/70-linking.yaml") and (stale.line, stale.code) == (line, "MUT007")
+    assert report_data(report)["stale_allows"] == [stale.as_dict()]
+    assert report.verdict is Verdict.OK  # a warning: the run's verdict stays
+    # on stderr whatever the format (.ci/run sends stdout to /dev/null)
+    assert (f"rules/70-linking.yaml:{line}:1: [warning] rule 'link-unlinked-collaboration' allows "
+            "MUT001, but no MUT001 mutant of it survives any longer (MUT007)") in report_summary(report)
+
+
+def test_the_shipped_catalogue_has_no_stale_allow(report: MutationReport) -> None:
+    assert report.stale_allows == (), [d.render() for d in report.stale_allows]
 
 
 def test_cli_fails_under_the_score_and_names_the_survivors_in_junit() -> None:
