@@ -24,6 +24,8 @@ def ctrl_c_as_in_a_terminal() -> None:
     """In the child: Ctrl-C as a terminal's command gets it. A command started in the background
     by a non-interactive shell (as CI may be started) inherits SIGINT ignored, and keeps it so."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 OLD = "the good content\n"
 
 
