@@ -64,6 +64,12 @@ def _service_facts(catalogue: Catalogue, service_id: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1024)
+def _variant(catalogue: Catalogue, service_id: str, variant_id: str) -> Variant:
+    """A service's variant by id, looked up once (with_decisions asks for it on every stage)."""
+    return catalogue.services[service_id].variant(variant_id)
+
+
+@lru_cache(maxsize=1024)
 def _variant_facts(catalogue: Catalogue, service_id: str, variant_id: str,
                    prefix: str) -> dict[str, Any]:
     variant = catalogue.services[service_id].variant(variant_id)
@@ -105,7 +111,7 @@ def with_decisions(catalogue: Catalogue, request: Request, base: dict[str, Any],
     scenario = decided.get("scenario")
     if scenario is not None:
         facts["scenario"] = scenario
-    target = service.variant(str(variant_id)) if variant_id is not None else None
+    target = _variant(catalogue, service.id, str(variant_id)) if variant_id is not None else None
     if target is not None:
         facts.update(_variant_facts(catalogue, service.id, target.id, "variant"))
         if recipient is not None:
@@ -119,7 +125,7 @@ def with_decisions(catalogue: Catalogue, request: Request, base: dict[str, Any],
         facts["variant.disabled_addon_count"] = len(disabled)
         current_id = facts.get("current.variant")
         if current_id is not None:
-            facts["change"] = change_kind(service.variant(current_id), target)
+            facts["change"] = change_kind(_variant(catalogue, service.id, current_id), target)
     if recipient is not None:
         facts["invoice_recipient"] = recipient
         current_recipient = base.get("collaboration.invoice_recipient")
