@@ -12,7 +12,7 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.language import LocalText, fill
@@ -21,10 +21,13 @@ from engine.catalogue.types import OUTCOME_PRECEDENCE, Outcome, Scalar
 from engine.errors import DecisionConflictError, Diagnostic, InputError
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
 from engine.evaluation.host import durable_matcher
-from engine.plan.model import Decision, Plan, PlanNote, PlanRejection, PlanStep, PlanWarning, Ref
+from engine.plan.model import Decision, Plan
 from engine.request.facts import request_facts, with_decisions
 from engine.request.model import Request
 from engine.request.parse import parse_request
+
+if TYPE_CHECKING:
+    from engine.catalogue.service import Service
 
 
 def language(catalogue: Catalogue, lang: str | None) -> str:
@@ -139,6 +142,8 @@ def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, va
 
 
 def _plan(evaluation: Evaluation, lang: str) -> Plan:
+    """The plan in ``lang``, its parts made as plain data and checked once, as one Plan (a
+    model per step, warning and decision cost a validation each)."""
     catalogue, request, facts = evaluation.catalogue, evaluation.request, evaluation.facts
     glossary = catalogue.pipeline.glossary
 
@@ -147,45 +152,48 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
 
     matched = evaluation.matched
     rejections = [
-        PlanRejection(code=p.rule.then.reject.code, message=_fill(p.rule.then.reject.message, facts),
-                      hint=_fill(p.rule.then.reject.hint, facts), rule=p.rule.id, source=p.rule.source)
+        {"code": p.rule.then.reject.code, "message": _fill(p.rule.then.reject.message, facts),
+         "hint": _fill(p.rule.then.reject.hint, facts), "rule": p.rule.id, "source": p.rule.source}
         for p in matched if p.rule.then.reject is not None
     ]
     # A rejected plan shows its reasons only: steps, warnings, notes and defaults assume it goes
     # ahead (so the steps are neither ordered nor filled for one).
     warnings = [] if rejections else [
-        PlanWarning(code=w.code, message=_fill(w.message, facts), rule=p.rule.id,
-                    source=p.rule.source)
+        {"code": w.code, "message": _fill(w.message, facts), "rule": p.rule.id,
+         "source": p.rule.source}
         for p in matched for w in p.rule.then.warnings
     ]
     notes = [] if rejections else [
-        PlanNote(text=_fill(note, facts), rule=p.rule.id, source=p.rule.source)
+        {"text": _fill(note, facts), "rule": p.rule.id, "source": p.rule.source}
         for p in matched for note in p.rule.then.notes
     ]
     steps = [] if rejections else [
-        PlanStep(number=number, phase=step.phase, actor=step.actor, text=_fill(step.text, facts),
-                 rule=placed.rule.id, source=placed.rule.source)
+        {"number": number, "phase": step.phase, "actor": step.actor, "text": _fill(step.text, facts),
+         "rule": placed.rule.id, "source": placed.rule.source}
         for number, (_, _, _, placed, step) in enumerate(_ordered_steps(catalogue, matched), start=1)
     ]
     service = catalogue.services[request.service]
     variant_id = facts.get("variant.id")
     scenario_id = facts.get("scenario")
     scenario = next((s for s in catalogue.pipeline.scenarios if s.id == scenario_id), None)
-    result = Plan(
-        language=lang,
-        operation=request.operation,
-        service=Ref(id=service.id, name=service.name),
-        variant=Ref(id=variant_id, name=service.variant(variant_id).name) if variant_id else None,
-        customer=request.customer.name,
-        outcome=evaluation.outcome,
-        scenario=Ref(id=scenario.id, name=scenario.name.in_(lang)) if scenario else None,
-        decisions=[worded(d, catalogue, request.service, lang) for d in evaluation.decisions
-                   if not rejections or d.fact == "scenario"],
-        steps=steps,
-        warnings=warnings,
-        notes=notes,
-        rejections=rejections,
-    )
+    decisions = [
+        {**d.__dict__, **dict(zip(("label", "shown"), _wording(d, catalogue, service, lang),
+                                  strict=True))}
+        for d in evaluation.decisions if not rejections or d.fact == "scenario"]
+    result = Plan.model_validate({
+        "language": lang,
+        "operation": request.operation,
+        "service": {"id": service.id, "name": service.name},
+        "variant": {"id": variant_id, "name": service.variant(variant_id).name} if variant_id else None,
+        "customer": request.customer.name,
+        "outcome": evaluation.outcome,
+        "scenario": {"id": scenario.id, "name": scenario.name.in_(lang)} if scenario else None,
+        "decisions": decisions,
+        "steps": steps,
+        "warnings": warnings,
+        "notes": notes,
+        "rejections": rejections,
+    })
     result.labels.update(_labels(catalogue, lang))
     return result
 
@@ -208,19 +216,24 @@ def _phase_order(catalogue: Catalogue) -> dict[str, int]:
 def worded(decision: Decision, catalogue: Catalogue, service_id: str, lang: str) -> Decision:
     """``decision`` with its fact's name and its value in ``lang``: a variant's or scenario's
     name, else the glossary's word for the value."""
+    label, shown = _wording(decision, catalogue, catalogue.services[service_id], lang)
+    return decision.model_copy(update={"label": label, "shown": shown})
+
+
+def _wording(decision: Decision, catalogue: Catalogue, service: Service,
+             lang: str) -> tuple[str, str]:
+    """(label, shown) of ``decision`` in ``lang``, as worded gives them."""
     glossary = catalogue.pipeline.glossary
     word = glossary.facts.get(decision.fact)
     label = word.in_(lang) if word is not None else decision.fact
     value = decision.value
-    service = catalogue.services[service_id]
-    scenario = next((s for s in catalogue.pipeline.scenarios if s.id == value), None)
     if decision.fact == "variant.id" and isinstance(value, str) and service.has_variant(value):
-        shown = service.variant(value).name
-    elif decision.fact == "scenario" and scenario is not None:
-        shown = scenario.name.in_(lang)
-    else:
-        shown = fill(f"{{{_VALUE}}}", {_VALUE: value}, glossary, lang)
-    return decision.model_copy(update={"label": label, "shown": shown})
+        return label, service.variant(value).name
+    if decision.fact == "scenario":
+        scenario = next((s for s in catalogue.pipeline.scenarios if s.id == value), None)
+        if scenario is not None:
+            return label, scenario.name.in_(lang)
+    return label, fill(f"{{{_VALUE}}}", {_VALUE: value}, glossary, lang)
 
 
 _VALUE = "value"  # the placeholder a decided value is read through
