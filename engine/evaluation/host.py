@@ -336,6 +336,8 @@ _host_lock = threading.Lock()
 
 def rules_host() -> _RulesHost:
     global _host
+    if _host is not None:  # made once: no lock to read it
+        return _host
     with _host_lock:
         if _host is None:
             _host = _RulesHost()
