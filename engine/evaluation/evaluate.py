@@ -12,6 +12,7 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
@@ -112,8 +113,9 @@ def trace(compiled: CompiledCatalogue, request: Request,
     facts = with_decisions(catalogue, request, base, decided)
     for stage in compiled.stages:
         fired = match(compiled, stage, facts)
-        members = stage.partition(facts["operation"], facts["service.id"]).members
-        stage_matched = [p for p in members if p.rule.id in fired]
+        by_id = stage.partition(facts["operation"], facts["service.id"]).by_id
+        stage_matched = sorted((by_id[rule_id] for rule_id in fired if rule_id in by_id),
+                               key=_in_order)  # in catalogue order, as the partition holds them
         stages.append(StageTrace(stage.stage, facts, tuple(stage_matched)))
         for placed in stage_matched:
             for fact, value in placed.rule.then.set.items():
@@ -125,6 +127,9 @@ def trace(compiled: CompiledCatalogue, request: Request,
         if any(placed.rule.then.set for placed in stage_matched):
             facts = with_decisions(catalogue, request, base, decided)  # the next stage sees the decisions
     return Evaluation(catalogue, request, facts, tuple(decisions), tuple(stages))
+
+
+_in_order = attrgetter("order")
 
 
 def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, value: Scalar,
