@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from engine.catalogue.catalogue import Catalogue, PlacedRule
 from engine.catalogue.language import LocalText, fill
 from engine.catalogue.rule import FromFact, Step
-from engine.catalogue.types import OUTCOME_PRECEDENCE, Outcome, Scalar
+from engine.catalogue.types import OUTCOME_PRECEDENCE, Operation, Outcome, Scalar
 from engine.errors import DecisionConflictError, Diagnostic, InputError
 from engine.evaluation.compile import CompiledCatalogue, CompiledStage, compile_catalogue
-from engine.evaluation.host import durable_matcher
+from engine.evaluation.host import durable_matcher, rules_host
 from engine.plan.model import Decision, Plan
 from engine.request.facts import request_facts, with_decisions
 from engine.request.model import Request
@@ -130,6 +130,7 @@ def trace(compiled: CompiledCatalogue, request: Request,
 
 
 _in_order = attrgetter("order")
+OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
 
 
 def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, value: Scalar,
@@ -257,6 +258,18 @@ def _labels(catalogue: Catalogue, lang: str) -> dict[str, str]:
 def compiled_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
     """``catalogue`` compiled into rulesets, once per catalogue per process."""
     return compile_catalogue(catalogue)
+
+
+def prepare(catalogue: Catalogue) -> None:
+    """Compile ``catalogue`` and register every partition's rulesets in durable-rules now,
+    before forking workers (collab batch): they inherit them, shared copy-on-write, instead of
+    each compiling and registering its own (34 rulesets, about 1 ms each, for the shipped one)."""
+    compiled = compiled_catalogue(catalogue)
+    host = rules_host()
+    for stage in compiled.stages:
+        for operation in OPERATIONS:
+            for service in catalogue.services:
+                host.prepare(stage.partition(operation, service))
 
 
 def plan(catalogue: Catalogue, request: Request | dict[str, Any], lang: str | None = None) -> Plan:

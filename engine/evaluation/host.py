@@ -324,6 +324,13 @@ class _RulesHost:
                 failure = error
         raise _bug(f"durable-rules failed on a request, twice, in fresh rulesets: {failure}")
 
+    def prepare(self, partition: Partition) -> None:
+        """Register ``partition``'s rulesets now if it has rules and they are not yet."""
+        if partition.conditions:
+            with self._lock, self._interrupts:
+                if partition.ruleset not in self._rulesets:
+                    self._register(partition)
+
     def forget(self) -> None:
         """Empty the table of answers (benchmarks: first-seen requests)."""
         with self._lock:
