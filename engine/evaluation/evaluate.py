@@ -107,7 +107,6 @@ def trace(compiled: CompiledCatalogue, request: Request,
     catalogue = compiled.catalogue
     decided: dict[str, Scalar] = {}
     decisions: list[Decision] = []
-    matched: list[PlacedRule] = []
     stages: list[StageTrace] = []
     base = request_facts(catalogue, request)
     facts = with_decisions(catalogue, request, base, decided)
@@ -117,14 +116,15 @@ def trace(compiled: CompiledCatalogue, request: Request,
         stage_matched = sorted((by_id[rule_id] for rule_id in fired if rule_id in by_id),
                                key=_in_order)  # in catalogue order, as the partition holds them
         stages.append(StageTrace(stage.stage, facts, tuple(stage_matched)))
+        sets = False
         for placed in stage_matched:
             for fact, value in placed.rule.then.set.items():
+                sets = True
                 resolved = facts.get(value.from_) if isinstance(value, FromFact) else value
                 if resolved is None:
                     continue
                 _decide(decided, decisions, fact, resolved, placed)
-        matched += stage_matched
-        if any(placed.rule.then.set for placed in stage_matched):
+        if sets:
             facts = with_decisions(catalogue, request, base, decided)  # the next stage sees the decisions
     return Evaluation(catalogue, request, facts, tuple(decisions), tuple(stages))
 
@@ -143,8 +143,13 @@ def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, va
                                            "make their conditions exclude each other")],
                                fact, (earlier.rule, placed.rule.id))
     decided[fact] = value
-    decisions.append(Decision(fact=fact, value=value, rule=placed.rule.id,
-                              source=placed.rule.source))
+    # a scalar is not validated again: the rule and the value come from the checked catalogue
+    # and request (and a plan checks its decisions as a whole, in _plan)
+    make = Decision.model_construct if type(value) in _SCALARS else Decision
+    decisions.append(make(fact=fact, value=value, rule=placed.rule.id, source=placed.rule.source))
+
+
+_SCALARS = (str, int, bool)
 
 
 def _plan(evaluation: Evaluation, lang: str) -> Plan:
