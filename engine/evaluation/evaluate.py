@@ -113,9 +113,9 @@ def trace(compiled: CompiledCatalogue, request: Request,
     for stage in compiled.stages:
         fired = match(compiled, stage, facts)
         by_id = stage.partition(facts["operation"], facts["service.id"]).by_id
-        stage_matched = sorted((by_id[rule_id] for rule_id in fired if rule_id in by_id),
-                               key=_in_order)  # in catalogue order, as the partition holds them
-        stages.append(StageTrace(stage.stage, facts, tuple(stage_matched)))
+        stage_matched = tuple(sorted([by_id[rule_id] for rule_id in fired if rule_id in by_id],
+                                     key=_in_order)) if fired else ()  # in catalogue order
+        stages.append(StageTrace(stage.stage, facts, stage_matched))
         sets = False
         for placed in stage_matched:
             for fact, value in placed.rule.then.set.items():

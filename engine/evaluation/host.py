@@ -217,13 +217,9 @@ class _RulesHost:
         return dict(self._sessions)
 
     def _session(self, handle: int) -> str:
-        """The sid of ``handle``'s kept session, made if it has none; the caller holds the
-        lock. The session used longest ago goes beyond LIVE_SESSIONS."""
+        """A new session for ``handle``, its sid kept; the caller holds the lock. The session
+        used longest ago goes beyond LIVE_SESSIONS."""
         sessions = self._sessions
-        sid = sessions.get(handle)
-        if sid is not None:
-            sessions.move_to_end(handle)
-            return sid
         sessions[handle] = sid = str(next(self._sids))
         if len(sessions) > LIVE_SESSIONS:
             old_handle, old_sid = sessions.popitem(last=False)
@@ -236,7 +232,11 @@ class _RulesHost:
         the ruleset's session, the fact retracted afterwards; the C core's ``error`` if it
         fails. A session whose fact may be left in it is never used again."""
         core = self._core
-        sid = self._session(handle)
+        sid = self._sessions.get(handle)
+        if sid is None:
+            sid = self._session(handle)
+        else:
+            self._sessions.move_to_end(handle)  # used last: kept longest
         head = f'{{"sid":"{sid}","id":"{next(self._ids)}"'
         fired = []
         asserted = False
