@@ -143,13 +143,8 @@ def _decide(decided: dict[str, Scalar], decisions: list[Decision], fact: str, va
                                            "make their conditions exclude each other")],
                                fact, (earlier.rule, placed.rule.id))
     decided[fact] = value
-    # a scalar is not validated again: the rule and the value come from the checked catalogue
-    # and request (and a plan checks its decisions as a whole, in _plan)
-    make = Decision.model_construct if type(value) in _SCALARS else Decision
-    decisions.append(make(fact=fact, value=value, rule=placed.rule.id, source=placed.rule.source))
-
-
-_SCALARS = (str, int, bool)
+    decisions.append(Decision(fact=fact, value=value, rule=placed.rule.id,
+                              source=placed.rule.source))
 
 
 def _plan(evaluation: Evaluation, lang: str) -> Plan:
