@@ -70,6 +70,13 @@ def _variant(catalogue: Catalogue, service_id: str, variant_id: str) -> Variant:
 
 
 @lru_cache(maxsize=1024)
+def _change(catalogue: Catalogue, service_id: str, current_id: str, target_id: str) -> str:
+    """change_kind between two variants of a service, worked out once per pair."""
+    return change_kind(_variant(catalogue, service_id, current_id),
+                       _variant(catalogue, service_id, target_id))
+
+
+@lru_cache(maxsize=1024)
 def _variant_facts(catalogue: Catalogue, service_id: str, variant_id: str,
                    prefix: str) -> dict[str, Any]:
     variant = catalogue.services[service_id].variant(variant_id)
@@ -118,14 +125,16 @@ def with_decisions(catalogue: Catalogue, request: Request, base: dict[str, Any],
             facts["variant.recipient_allowed"] = recipient in target.invoice_recipients
         if period is not None:
             facts["variant.period_allowed"] = period in target.agreement_periods
-        addons = {(s.service, a) for s in request.customer.subscriptions for a in s.addons}
-        disabled = [catalogue.services[ref.service].addon(ref.addon).name
-                    for ref in target.disables if (ref.service, ref.addon) in addons]
+        disabled = []
+        if target.disables:
+            addons = {(s.service, a) for s in request.customer.subscriptions for a in s.addons}
+            disabled = [catalogue.services[ref.service].addon(ref.addon).name
+                        for ref in target.disables if (ref.service, ref.addon) in addons]
         facts["variant.disabled_addons"] = _text(disabled)
         facts["variant.disabled_addon_count"] = len(disabled)
         current_id = facts.get("current.variant")
         if current_id is not None:
-            facts["change"] = change_kind(_variant(catalogue, service.id, current_id), target)
+            facts["change"] = _change(catalogue, service.id, current_id, target.id)
     if recipient is not None:
         facts["invoice_recipient"] = recipient
         current_recipient = base.get("collaboration.invoice_recipient")
