@@ -182,10 +182,11 @@ def _plan(evaluation: Evaluation, lang: str) -> Plan:
     variant_id = facts.get("variant.id")
     scenario_id = facts.get("scenario")
     scenario = next((s for s in catalogue.pipeline.scenarios if s.id == scenario_id), None)
-    decisions = [
-        {**d.__dict__, **dict(zip(("label", "shown"), _wording(d, catalogue, service, lang),
-                                  strict=True))}
-        for d in evaluation.decisions if not rejections or d.fact == "scenario"]
+    decisions = []
+    for decision in evaluation.decisions:
+        if not rejections or decision.fact == "scenario":
+            label, shown = _wording(decision, catalogue, service, lang)
+            decisions.append({**decision.__dict__, "label": label, "shown": shown})
     result = Plan.model_validate({
         "language": lang,
         "operation": request.operation,
