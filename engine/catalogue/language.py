@@ -179,24 +179,67 @@ def _template(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(parts)
 
 
+class _Words:
+    """A glossary's words in one language, as fill reads them: looked up once, not per text."""
+
+    def __init__(self, glossary: Glossary, lang: str) -> None:
+        self.glossary = glossary  # kept alive: _WORDS is keyed by its id
+        self.lang = lang
+        self.not_given = glossary.label("not_given", lang)
+        self.answers = (glossary.label("answer_no", lang), glossary.label("answer_yes", lang))
+        self.values = {key: word.in_(lang) for key, word in glossary.values.items()}
+        self.screens = {key: word.in_(lang) for key, word in glossary.screens.items()}
+
+
+_WORDS: dict[tuple[int, str], _Words] = {}
+_WORDS_KEPT = 32  # glossaries x languages (a long-lived studio sees many catalogues)
+
+
+def _words(glossary: Glossary, lang: str) -> _Words:
+    found = _WORDS.get((id(glossary), lang))
+    if found is None or found.glossary is not glossary:
+        if len(_WORDS) >= _WORDS_KEPT:
+            _WORDS.clear()
+        found = _WORDS[id(glossary), lang] = _Words(glossary, lang)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _compiled(text: str, words: _Words) -> tuple[tuple[str, str], ...]:
+    """``text`` as (literal, fact name) pairs in ``words``' language, its `{screen.<id>}`
+    placeholders already in the literals (the last name empty): compiled once per text."""
+    parts: list[tuple[str, str]] = []
+    literal = ""
+    for text_part, name in _template(text):
+        literal += text_part
+        if name.startswith(SCREEN_PREFIX):
+            screen = words.screens.get(name[len(SCREEN_PREFIX):])
+            literal += screen if screen is not None else "{" + name + "}"
+        elif name:
+            parts.append((literal, name))
+            literal = ""
+    parts.append((literal, ""))
+    return tuple(parts)
+
+
 def fill(text: str, facts: dict[str, Any], glossary: Glossary, lang: str) -> str:
     """``text`` with its `{fact}` and `{screen.<id>}` placeholders replaced, in ``lang``."""
-    parts = _template(text)
-    if len(parts) == 1:
+    if len(_template(text)) == 1:
         return text
-
-    def value(name: str) -> str:
-        if name.startswith(SCREEN_PREFIX):
-            screen = glossary.screens.get(name[len(SCREEN_PREFIX):])
-            return screen.in_(lang) if screen is not None else "{" + name + "}"
+    words = _words(glossary, lang)
+    filled = []
+    for literal, name in _compiled(text, words):
+        filled.append(literal)
+        if not name:
+            continue
         found = facts.get(name)
         if isinstance(found, LocalText):
             found = found.in_(lang)
         if found is None or found == "":
-            return glossary.label("not_given", lang)
-        if isinstance(found, bool):
-            return glossary.label("answer_yes" if found else "answer_no", lang)
-        word = glossary.values.get(str(found))
-        return word.in_(lang) if word is not None else str(found)
-
-    return "".join(literal + value(name) if name else literal for literal, name in parts)
+            filled.append(words.not_given)
+        elif isinstance(found, bool):
+            filled.append(words.answers[found])
+        else:
+            shown = str(found)
+            filled.append(words.values.get(shown, shown))
+    return "".join(filled)

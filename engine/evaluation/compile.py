@@ -17,6 +17,7 @@ import hashlib
 import heapq
 import itertools
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from engine.catalogue.catalogue import Catalogue, PlacedRule
@@ -38,6 +39,11 @@ class Partition:
     read: tuple[str, ...]  # the same, sorted
     members: tuple[PlacedRule, ...]  # the rules, in catalogue order
     owner: str = ""  # the digest of the catalogue it belongs to ("": made by hand, in tests)
+
+    @cached_property
+    def by_id(self) -> dict[str, PlacedRule]:
+        """The rules by id (a stage's trace picks the few that fired out of many)."""
+        return {placed.rule.id: placed for placed in self.members}
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,14 +13,18 @@ costs one call returning the rule's name (benchmarks/README.md has the profiles)
   the KEPT_CATALOGUES catalogues used last are kept, older ones deleted from the C core
   (`delete_ruleset`), so a long-lived process that sees many catalogues (the studio, at each
   save) does not grow without bound (issue 22, item 8);
-- every evaluation gets a fresh session id and deletes its state afterwards, so no
-  evaluation sees another's facts;
+- each ruleset keeps one session, reused by the evaluations that ask it: an evaluation
+  asserts its fact under an id of its own, runs the rules it fires and retracts the fact by
+  that id, so no evaluation sees another's facts (a fresh session per evaluation, deleted
+  afterwards, cost about 11 us an ask against 8, JSON included: the C core creates and frees
+  a session's pools and asserts its state message each time); the sessions of the
+  LIVE_SESSIONS rulesets used last stay, older ones are deleted (200-320 KB each);
 - calls are serialised with a lock (the C core takes none);
 - every rule is anchored on an equality, and a sentinel rule matches every fact: deleting a
   session whose fact no rule matched crashes the process;
 - no ruleset exceeds the C core's fixed limits (engine.evaluation.limits splits a partition
-  into several rulesets); a session whose assert failed anyway is left undeleted (deleting it
-  aborts the process);
+  into several rulesets); the session of a ruleset the C core failed on is left undeleted
+  (deleting it may abort the process);
 - a ruleset the C core fails on is never used again: the partition's rulesets are registered
   anew and asked once more, and a second failure is an internal error (seen once in a million
   plans: error 307, an action's frame the core had itself deleted);
@@ -30,6 +34,10 @@ costs one call returning the rule's name (benchmarks/README.md has the profiles)
 What the engine answered is remembered per partition and typed projection of exactly the facts
 its rules read (a bounded table of fired rule ids; failures are not remembered): a request
 whose stage facts were seen before costs a dictionary look-up.
+
+The fact is written as JSON by hand from the partition's keys, encoded once, and its
+scalars (json.dumps' own string encoder for text): json.dumps with ensure_ascii=False builds
+an encoder per call, and the projection had to be made into a dict first.
 """
 
 from __future__ import annotations
@@ -37,11 +45,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import json.encoder
 import signal
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from engine.errors import CatalogueError, Diagnostic, EngineError
@@ -51,8 +58,12 @@ from engine.signals import interrupt
 
 _SENTINEL = "s"  # not an index, so it cannot clash with a rule
 _ABSENT = object()
+_ANCHOR_FIELD = ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in ANCHOR.items())
+_encode_text = json.encoder.encode_basestring  # json.dumps' own, with ensure_ascii=False
+LIVE_SESSIONS = 64  # rulesets whose session is kept between evaluations (200-320 KB each; the
+# shipped catalogue has 34 rulesets)
 MEMO_SIZE = 8_192  # answers remembered, the oldest going first: about 1.2 KB each, 10 MB at most (the
-# generated corpus of 6,117 requests needs 5,200)
+# generated corpus of 8,198 requests needs 6,505)
 KEPT_CATALOGUES = 8  # catalogues whose rulesets stay registered (as compiled_catalogue's cache)
 
 
@@ -70,6 +81,7 @@ class _DeferredInterrupts:
         self.inside = False
         self.pending = False
         self.raise_interrupt: Any = signal.default_int_handler
+        self._main = threading.main_thread().ident
         current = signal.getsignal(signal.SIGINT)
         if threading.current_thread() is threading.main_thread() and \
                 current in (signal.default_int_handler, interrupt):
@@ -81,16 +93,18 @@ class _DeferredInterrupts:
             self.raise_interrupt(signum, frame)
         self.pending = True
 
-    @contextmanager
-    def deferred(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
+    def deferred(self) -> _DeferredInterrupts:
+        """A context: Ctrl-C inside it (main thread only) is raised when it is left."""
+        return self
+
+    def __enter__(self) -> None:
+        if threading.get_ident() == self._main:
+            self.inside = True
+
+    def __exit__(self, *exc: object) -> None:
+        if threading.get_ident() != self._main:
             return
-        self.inside = True
-        try:
-            yield
-        finally:
-            self.inside = False
+        self.inside = False
         if self.pending:
             self.pending = False
             self.raise_interrupt(signal.SIGINT, None)
@@ -134,7 +148,7 @@ Rulesets = tuple[tuple[int, tuple[str, ...]], ...]  # (C core handle, its rules 
 
 
 class _RulesHost:
-    """The process's rulesets in durable-rules' C core, and what they answered."""
+    """The process's rulesets in durable-rules' C core, their sessions, and what they answered."""
 
     def __init__(self) -> None:
         self._core = _core()
@@ -143,9 +157,13 @@ class _RulesHost:
         self._rulesets: dict[str, Rulesets] = {}
         # the ruleset names of each catalogue (by digest), the one used last at the end
         self._catalogues: OrderedDict[str, set[str]] = OrderedDict()
+        self._keys: dict[str, tuple[str, ...]] = {}  # '"<fact>":' of each partition's read facts
+        # each C core handle's kept session (its sid), the one used last at the end
+        self._sessions: OrderedDict[int, str] = OrderedDict()
         self._sids = itertools.count(1)
+        self._ids = itertools.count(1)  # the facts' ids: an evaluation's own, never reused
         self._memo: dict[tuple[Any, ...], frozenset[str]] = {}
-        self.open_sessions = 0  # sessions asserted and not yet deleted (tests check it is 0)
+        self.open_facts = 0  # facts asserted and not yet retracted (tests check it is 0)
 
     def _register(self, partition: Partition) -> Rulesets:
         """One ruleset per group of ``partition``'s rules within the C core's limits; the
@@ -175,10 +193,15 @@ class _RulesHost:
         return rulesets
 
     def _release(self, names: set[str]) -> None:
-        """Delete these rulesets from the C core, and forget their answers; the caller holds
-        the lock. No session of theirs is open: each evaluation deletes its own."""
+        """Delete these rulesets, and their sessions, from the C core, and forget their
+        answers; the caller holds the lock. Their sessions hold no fact: each evaluation
+        retracts its own."""
         for name in names:
+            self._keys.pop(name, None)
             for handle, _ in self._rulesets.pop(name, ()):
+                if (sid := self._sessions.pop(handle, None)) is not None:
+                    with contextlib.suppress(self._core.error):
+                        self._core.delete_state(handle, sid)
                 with contextlib.suppress(self._core.error):  # already unusable: nothing to free
                     self._core.delete_ruleset(handle)
         self._memo = {key: found for key, found in self._memo.items() if key[0] not in names}
@@ -188,15 +211,41 @@ class _RulesHost:
         """How many rulesets are registered in the C core (tests check it stays bounded)."""
         return sum(len(rulesets) for rulesets in self._rulesets.values())
 
-    def _fired(self, handle: int, rule_ids: tuple[str, ...], fact: str, sid: str) -> list[str]:
-        """The rules of one ruleset that ``fact`` fires; the C core's ``error`` if it fails."""
+    @property
+    def live_sessions(self) -> dict[int, str]:
+        """The kept sessions: C core handle -> sid (tests check they hold no fact)."""
+        return dict(self._sessions)
+
+    def _session(self, handle: int) -> str:
+        """A new session for ``handle``, its sid kept; the caller holds the lock. The session
+        used longest ago goes beyond LIVE_SESSIONS."""
+        sessions = self._sessions
+        sessions[handle] = sid = str(next(self._sids))
+        if len(sessions) > LIVE_SESSIONS:
+            old_handle, old_sid = sessions.popitem(last=False)
+            with contextlib.suppress(self._core.error):  # its ruleset failed: nothing to free
+                self._core.delete_state(old_handle, old_sid)
+        return sid
+
+    def _fired(self, handle: int, rule_ids: tuple[str, ...], body: str) -> list[str]:
+        """The rules of one ruleset that the fact ``body`` (its fields, no braces) fires, in
+        the ruleset's session, the fact retracted afterwards; the C core's ``error`` if it
+        fails. A session whose fact may be left in it is never used again."""
         core = self._core
-        result = core.assert_fact(handle, fact)  # failed, its session is half-written: left alone
-        if result[0] != 0:  # not handled: the sentinel always is
-            raise _bug(f"durable-rules did not handle a request (result {result[0]})")
-        self.open_sessions += 1
+        sid = self._sessions.get(handle)
+        if sid is None:
+            sid = self._session(handle)
+        else:
+            self._sessions.move_to_end(handle)  # used last: kept longest
+        head = f'{{"sid":"{sid}","id":"{next(self._ids)}"'
         fired = []
+        asserted = False
         try:
+            result = core.assert_fact(handle, f"{head},{body}}}")
+            if result[0] != 0:  # not handled: the sentinel always is
+                raise _bug(f"durable-rules did not handle a request (result {result[0]})")
+            asserted = True
+            self.open_facts += 1
             state = result[1]
             started = core.start_action_for_state(handle, state)
             message = started[1] if started else None
@@ -205,9 +254,16 @@ class _RulesHost:
                 if index != _SENTINEL:
                     fired.append(rule_ids[int(index)])
                 message = core.complete_and_start_action(handle, state)
-        finally:
-            core.delete_state(handle, sid)
-            self.open_sessions -= 1
+            retracted = core.retract_fact(handle, f"{head}}}")
+            if retracted[0] != 0:
+                raise core.error(f"durable-rules did not retract a fact (result {retracted[0]})")
+            asserted = False
+            self.open_facts -= 1
+        except BaseException:
+            self._sessions.pop(handle, None)  # given up, not deleted: that may abort
+            if asserted:
+                self.open_facts -= 1  # left in that session, which no evaluation asks again
+            raise
         return fired
 
     def matching_rules(self, partition: Partition, facts: dict[str, Any],
@@ -215,40 +271,68 @@ class _RulesHost:
         """Ids of the rules of ``partition`` whose conditions hold for ``facts`` (flat);
         without ``memo``, durable-rules is asked even if it answered the same before."""
         values = tuple(map(facts.get, partition.read, itertools.repeat(_ABSENT)))
-        key = (partition.ruleset, tuple(map(type, values)), values)  # typed: True is not 1
-        found = self._memo.get(key) if memo else None
-        if found is not None:
-            return found
-        # durable-rules reads a dotted name in a condition from a nested object or from a key
-        # with that name alike: the flat facts need no nesting
-        projection = {name: value for name, value in zip(partition.read, values, strict=True)
-                      if value is not _ABSENT}
-        with self._lock, self._interrupts.deferred():
-            found = self._ask(partition, projection)
+        if memo:
+            key = (partition.ruleset, tuple(map(type, values)), values)  # typed: True is not 1
+            found = self._memo.get(key)
+            if found is not None:
+                return found
+        with self._lock, self._interrupts:
+            found = self._ask(partition, values)
             if memo:
                 if len(self._memo) >= MEMO_SIZE:
                     del self._memo[next(iter(self._memo))]
                 self._memo[key] = found
         return found
 
-    def _ask(self, partition: Partition, projection: dict[str, Any]) -> frozenset[str]:
-        """Every ruleset of ``partition`` asked about ``projection`` in a session of its own;
-        the caller holds the lock."""
+    def _body(self, partition: Partition, values: tuple[Any, ...]) -> str:
+        """The fact's JSON fields: the anchor and each fact of ``partition`` the request has.
+        durable-rules reads a dotted name in a condition from a nested object or from a key
+        with that name alike: the flat facts need no nesting."""
+        keys = self._keys.get(partition.ruleset)
+        if keys is None:
+            keys = self._keys[partition.ruleset] = tuple(
+                f"{json.dumps(name, ensure_ascii=False)}:" for name in partition.read)
+        parts = [_ANCHOR_FIELD]
+        for key, value in zip(keys, values, strict=True):
+            if value is _ABSENT:
+                continue
+            kind = type(value)
+            if kind is str:
+                parts.append(key + _encode_text(value))
+            elif kind is bool:
+                parts.append(key + ("true" if value else "false"))
+            elif kind is int:
+                parts.append(key + int.__repr__(value))
+            else:
+                parts.append(key + json.dumps(value, ensure_ascii=False))
+        return ",".join(parts)
+
+    def _ask(self, partition: Partition, values: tuple[Any, ...]) -> frozenset[str]:
+        """Every ruleset of ``partition`` asked about the facts ``values``; the caller holds
+        the lock."""
         if partition.owner in self._catalogues:
             self._catalogues.move_to_end(partition.owner)
+        body = self._body(partition, values)
         for _ in range(2):
             rulesets = self._rulesets.get(partition.ruleset) or self._register(partition)
             fired: list[str] = []
             try:
                 for handle, rule_ids in rulesets:
-                    sid = str(next(self._sids))
-                    fact = json.dumps({**projection, "sid": sid, **ANCHOR}, ensure_ascii=False)
-                    fired += self._fired(handle, rule_ids, fact, sid)
+                    fired += self._fired(handle, rule_ids, body)
                 return frozenset(fired)
-            except self._core.error as error:  # its handles are dropped, never deleted: that may abort
-                del self._rulesets[partition.ruleset]
+            except self._core.error as error:  # its handles and sessions are dropped, never
+                del self._rulesets[partition.ruleset]  # deleted: that may abort the process
+                for handle, _ in rulesets:
+                    self._sessions.pop(handle, None)
                 failure = error
         raise _bug(f"durable-rules failed on a request, twice, in fresh rulesets: {failure}")
+
+    def prepare(self, partition: Partition) -> None:
+        """Register ``partition``'s rulesets now if it has rules and they are not yet."""
+        if partition.conditions:
+            with self._lock, self._interrupts:
+                if partition.ruleset not in self._rulesets:
+                    self._register(partition)
 
     def forget(self) -> None:
         """Empty the table of answers (benchmarks: first-seen requests)."""
@@ -262,6 +346,8 @@ _host_lock = threading.Lock()
 
 def rules_host() -> _RulesHost:
     global _host
+    if _host is not None:  # made once: no lock to read it
+        return _host
     with _host_lock:
         if _host is None:
             _host = _RulesHost()

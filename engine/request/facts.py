@@ -64,6 +64,19 @@ def _service_facts(catalogue: Catalogue, service_id: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1024)
+def _variant(catalogue: Catalogue, service_id: str, variant_id: str) -> Variant:
+    """A service's variant by id, looked up once (with_decisions asks for it on every stage)."""
+    return catalogue.services[service_id].variant(variant_id)
+
+
+@lru_cache(maxsize=1024)
+def _change(catalogue: Catalogue, service_id: str, current_id: str, target_id: str) -> str:
+    """change_kind between two variants of a service, worked out once per pair."""
+    return change_kind(_variant(catalogue, service_id, current_id),
+                       _variant(catalogue, service_id, target_id))
+
+
+@lru_cache(maxsize=1024)
 def _variant_facts(catalogue: Catalogue, service_id: str, variant_id: str,
                    prefix: str) -> dict[str, Any]:
     variant = catalogue.services[service_id].variant(variant_id)
@@ -105,21 +118,23 @@ def with_decisions(catalogue: Catalogue, request: Request, base: dict[str, Any],
     scenario = decided.get("scenario")
     if scenario is not None:
         facts["scenario"] = scenario
-    target = service.variant(str(variant_id)) if variant_id is not None else None
+    target = _variant(catalogue, service.id, str(variant_id)) if variant_id is not None else None
     if target is not None:
         facts.update(_variant_facts(catalogue, service.id, target.id, "variant"))
         if recipient is not None:
             facts["variant.recipient_allowed"] = recipient in target.invoice_recipients
         if period is not None:
             facts["variant.period_allowed"] = period in target.agreement_periods
-        addons = {(s.service, a) for s in request.customer.subscriptions for a in s.addons}
-        disabled = [catalogue.services[ref.service].addon(ref.addon).name
-                    for ref in target.disables if (ref.service, ref.addon) in addons]
+        disabled = []
+        if target.disables:
+            addons = {(s.service, a) for s in request.customer.subscriptions for a in s.addons}
+            disabled = [catalogue.services[ref.service].addon(ref.addon).name
+                        for ref in target.disables if (ref.service, ref.addon) in addons]
         facts["variant.disabled_addons"] = _text(disabled)
         facts["variant.disabled_addon_count"] = len(disabled)
         current_id = facts.get("current.variant")
         if current_id is not None:
-            facts["change"] = change_kind(service.variant(current_id), target)
+            facts["change"] = _change(catalogue, service.id, current_id, target.id)
     if recipient is not None:
         facts["invoice_recipient"] = recipient
         current_recipient = base.get("collaboration.invoice_recipient")

@@ -273,12 +273,13 @@ class Request(Model):
     def asked(self) -> Asked:
         """What the request chooses, whatever its operation: None (or no settings) for a
         field its operation does not take."""
+        fields = self.__dict__  # a field its operation lacks is absent: no __getattr__ miss
         return Asked(
-            variant=getattr(self, "variant", None),
-            invoice_recipient=getattr(self, "invoice_recipient", None),
-            agreement_period=getattr(self, "agreement_period", None),
-            settings=getattr(self, "settings", {}),
-            ending=getattr(self, "ending", None),
+            variant=fields.get("variant"),
+            invoice_recipient=fields.get("invoice_recipient"),
+            agreement_period=fields.get("agreement_period"),
+            settings=fields.get("settings", {}),
+            ending=fields.get("ending"),
         )
 
 

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.locate import load_catalogue
 from engine.errors import CollabError, Diagnostic, EngineError, InputError, Verdict
-from engine.evaluation.evaluate import plan
+from engine.evaluation.evaluate import plan, prepare
 from engine.files import Writer
 from engine.processes import can_fork, die_with_parent, parent_gone
 from engine.request.lines import collapse, iter_lines, open_lines, parse_line
@@ -152,6 +152,8 @@ class Workers:
     def __init__(self, catalogue: Catalogue, jobs: int) -> None:
         forked = can_fork()  # else spawned workers, which load the catalogue themselves
         context: Any = multiprocessing.get_context("fork" if forked else "spawn")
+        if forked:
+            prepare(catalogue)  # the workers share the compiled catalogue and its rulesets
         self.workers: list[_Worker] = []
         blocked = {signal.SIGINT, signal.SIGTERM}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)  # until they set theirs

@@ -60,7 +60,7 @@ def test_a_ruleset_that_fails_once_is_replaced_and_the_plan_is_the_same(
     fresh_host._rulesets.clear()
     fresh_host.forget()
     assert _plan_json(catalogue) == expected
-    assert failing.failures == 0 and fresh_host.open_sessions == 0
+    assert failing.failures == 0 and fresh_host.open_facts == 0
     first = failing.created[0]  # the ruleset that failed, registered again at once
     assert failing.created.count(first) == 2 and failing.created[1] == first
     registered = list(failing.created)
@@ -74,4 +74,4 @@ def test_a_core_that_keeps_failing_is_an_internal_error(
         _plan_json(catalogue)
     [diagnostic] = raised.value.diagnostics
     assert diagnostic.code == "ENG001" and "307" in diagnostic.message
-    assert fresh_host.open_sessions == 0
+    assert fresh_host.open_facts == 0

@@ -74,4 +74,4 @@ def test_item_8_a_catalogue_used_again_after_its_rulesets_were_freed_plans_the_s
     fresh_host.forget()
     assert plan(shipped, request).model_dump_json() == expected  # registered anew
     assert shipped.digest in fresh_host._catalogues
-    assert fresh_host.open_sessions == 0
+    assert fresh_host.open_facts == 0
