@@ -6,7 +6,6 @@ product owner sees every mistake in one run, each with its file, line and a hint
 from __future__ import annotations
 
 import gc
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ from engine.catalogue.languages import (
     language_problems,
     placeholder_problems,
 )
-from engine.catalogue.layout import catalogue_files
+from engine.catalogue.layout import catalogue_files, identity
 from engine.catalogue.messages import (
     DOMAIN_FILE,
     PIPELINE_FILE,
@@ -53,17 +52,6 @@ def _load_all(paths: list[Path]) -> tuple[list[Document], list[Diagnostic]]:
 
 
 # --------------------------------------------------------------------------- catalogue
-
-
-def _identity(documents: list[Document]) -> str:
-    """A sha256 over every file's folder, name and parsed text, each part length-prefixed so
-    that no bytes can move from one part to the next (``a`` + ``bc`` differs from ``ab`` + ``c``)."""
-    digest = hashlib.sha256()
-    parts = sorted((f"{d.path.parent.name}/{d.path.name}", d.digest) for d in documents)
-    for name, content in parts:
-        for part in (name.encode("utf-8", "surrogateescape"), content.encode()):
-            digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
 
 
 def check_catalogue(root: Path) -> tuple[Catalogue | None, list[Diagnostic]]:
@@ -188,7 +176,7 @@ class _CatalogueChecker:
             domain=domain_facts,
             services={k: v[0] for k, v in services.items()},
             rules=tuple(placed),
-            digest=_identity(documents),
+            digest=identity((d.path, d.digest) for d in documents),
         )
         return catalogue, sorted(self.problems)
 
