@@ -90,9 +90,11 @@ def _files_digest(root: Path) -> str | None:
     return identity(files)
 
 
-def _read_source(path: Path, limit: int = MAX_FILE_BYTES, follow: bool = True) -> bytes | None:
-    """The first bytes of a regular file, at most ``limit`` of them (None for a larger file),
-    opened without blocking; a link is followed only with ``follow`` (as the load does)."""
+def _read_source(path: Path, limit: int = MAX_FILE_BYTES, follow: bool = True,
+                 whole: bool = True) -> bytes | None:
+    """The bytes of a regular file, opened without blocking: at most ``limit`` of them (with
+    ``whole``, None for a larger file); a link is followed only with ``follow`` (as the load
+    does)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
     try:
         descriptor = os.open(path, flags if follow else flags | getattr(os, "O_NOFOLLOW", 0))
@@ -103,7 +105,7 @@ def _read_source(path: Path, limit: int = MAX_FILE_BYTES, follow: bool = True) -
             return None
         with io.FileIO(descriptor, closefd=False) as stream:
             raw = stream.read(limit + 1)
-        return raw if len(raw) <= limit else None
+        return raw if len(raw) <= limit else None if whole else raw[:limit]
     except OSError:
         return None
     finally:
@@ -220,7 +222,7 @@ def _prune(folder: Path) -> None:
             continue
         if not stat.S_ISREG(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
             continue
-        head = _read_source(Path(entry.path), len(FORMAT) + 1, follow=False)
+        head = _read_source(Path(entry.path), len(FORMAT) + 1, follow=False, whole=False)
         if head == FORMAT + b" ":
             ours.append((info.st_mtime_ns, entry.name, Path(entry.path)))
     for _, _, stale in sorted(ours)[:-KEEP]:
