@@ -56,12 +56,12 @@ def _load_all(paths: list[Path]) -> tuple[list[Document], list[Diagnostic]]:
 
 def check_catalogue(root: Path) -> tuple[Catalogue | None, list[Diagnostic]]:
     """Every problem in the catalogue at ``root`` (errors and warnings), and the catalogue if usable."""
-    with _without_cyclic_gc():
+    with without_cyclic_gc():
         return _CatalogueChecker(root).run()
 
 
 @contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
+def without_cyclic_gc() -> Iterator[None]:
     """Loading builds a great many small objects and no reference cycles; the cyclic collector
     would scan them again and again, a quarter of the time at 100x the shipped catalogue
     (benchmarks/). Reference counting still frees everything."""
@@ -137,10 +137,11 @@ class _CatalogueChecker:
                 rule_files.append((rule_file, by_path[path]))
 
         # A file with errors is left out; the checks between files run over the others.
+        checked_rules = {d.path for _, d in rule_files}  # a set: 1,600 files at 100x
         left_out = [p for p in service_paths + rule_paths
                     if p not in by_path or (p.parent == services_dir and p.stem in self.broken)
                     or (p.parent == rules_dir and p.name not in (PIPELINE_FILE, DOMAIN_FILE)
-                        and not any(d.path == p for _, d in rule_files))
+                        and p not in checked_rules)
                     or (p.name == PIPELINE_FILE and pipeline is None)
                     or (p.name == DOMAIN_FILE and domain is None)]
         domain_facts = {f.id: f for f in domain[0].facts} if domain else None
