@@ -169,19 +169,22 @@ def distinct_matcher() -> Matcher:
     """python_matcher, testing each distinct condition of a partition once: rules copied for
     many services (a catalogue grown by copying its services) share their conditions, and
     the scan's work per request would otherwise grow with the number of copies."""
-    partitions: dict[str, tuple[tuple[Predicate, tuple[str, ...]], ...]] = {}
+    partitions: dict[str, tuple[tuple[Predicate, tuple[str, ...]], ...] | None] = {}
 
     def match(compiled: CompiledCatalogue, stage: CompiledStage,
               facts: dict[str, Any]) -> set[str]:
         partition = stage.partition(facts["operation"], facts["service.id"])
-        tests = partitions.get(partition.ruleset)
-        if tests is None:  # the rules by their durable-rules condition, which decides alike
+        if partition.ruleset not in partitions:  # the rules by their durable-rules condition
             by_condition: dict[str, tuple[Predicate, list[str]]] = {}
             for rule_id, check in partition.predicates:
                 condition = json.dumps(partition.conditions[rule_id], sort_keys=True)
                 by_condition.setdefault(condition, (check, []))[1].append(rule_id)
-            tests = partitions[partition.ruleset] = tuple(
-                (check, tuple(rule_ids)) for check, rule_ids in by_condition.values())
+            partitions[partition.ruleset] = (  # None: no two alike, each rule tested
+                None if len(by_condition) == len(partition.predicates) else
+                tuple((check, tuple(rule_ids)) for check, rule_ids in by_condition.values()))
+        tests = partitions[partition.ruleset]
+        if tests is None:
+            return {rule_id for rule_id, check in partition.predicates if check(facts)}
         return {rule_id for check, rule_ids in tests if check(facts) for rule_id in rule_ids}
 
     return match
