@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import importlib.metadata
 import os
 import re
 import stat
@@ -55,7 +54,7 @@ ENTRY_NAME = re.compile(r"^analysis-[0-9a-f]{64}\.json$")
 
 
 class _Finding(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     file: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     line: int = Field(ge=0)
@@ -67,7 +66,7 @@ class _Finding(BaseModel):
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     format: Literal["collab-analysis-cache"]
     version: Literal[1]
@@ -95,6 +94,8 @@ def _engine_parts() -> tuple[bytes, ...]:
 
 
 def _version(distribution: str) -> str:
+    import importlib.metadata  # here: 15 ms to import, and `--no-cache` needs no key
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
