@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,7 +21,9 @@ from engine.files import guarded_stdout, open_output
 from engine.render import reporter
 from engine.render.exit_codes import NOT_A_BUG, exit_codes_help, failure
 from engine.signals import stop_on_sigterm
-from engine.tools.review import Proposal, ReviewResult, accept, pick, refuse_in_ci, review
+
+if TYPE_CHECKING:  # imported where used: `collab plan` starts without the test tools
+    from engine.tools.review import Proposal
 
 F = TypeVar("F", bound=Callable[..., Any])
 CATALOGUE_HELP = {kind: f"Catalogue folder (services/ and rules/). Default: the current folder, {default}."
@@ -235,6 +237,8 @@ def test_cases(paths: tuple[Path, ...], show_coverage: bool, mutation: bool, fai
         raise click.UsageError("--review asks about every plan, --accept takes one: ask for one")
     catalogue = locate(catalogue_dir, output_format, shipped=False).load()
     if reviewing or accepting:
+        from engine.tools.review import ReviewResult, accept, pick, refuse_in_ci, review
+
         refuse_in_ci()
         offered = engine.proposals(catalogue, paths, mutation)
 

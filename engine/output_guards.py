@@ -14,7 +14,6 @@ import fcntl
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 
 from engine.errors import Diagnostic, OutputError
@@ -103,6 +102,8 @@ def locked_temporary(target: Path) -> tuple[int, int, str]:
     keeps the lock until it is closed, name). Another run's sweep may remove the file between
     its creation and the lock: then it is made anew. On a file system without locks (some
     network and FUSE ones) it is written unlocked, and sweeps there leave every file alone."""
+    import tempfile  # here: a command that writes no file does not import it (issue 23)
+
     for _ in range(10):
         descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.collab-{os.getpid()}-",
                                             suffix=".tmp", dir=target.parent)

@@ -6,7 +6,6 @@ product owner sees every mistake in one run, each with its file, line and a hint
 from __future__ import annotations
 
 import gc
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ from engine.catalogue.languages import (
     language_problems,
     placeholder_problems,
 )
-from engine.catalogue.layout import catalogue_files
+from engine.catalogue.layout import catalogue_files, identity
 from engine.catalogue.messages import (
     DOMAIN_FILE,
     PIPELINE_FILE,
@@ -55,25 +54,14 @@ def _load_all(paths: list[Path]) -> tuple[list[Document], list[Diagnostic]]:
 # --------------------------------------------------------------------------- catalogue
 
 
-def _identity(documents: list[Document]) -> str:
-    """A sha256 over every file's folder, name and parsed text, each part length-prefixed so
-    that no bytes can move from one part to the next (``a`` + ``bc`` differs from ``ab`` + ``c``)."""
-    digest = hashlib.sha256()
-    parts = sorted((f"{d.path.parent.name}/{d.path.name}", d.digest) for d in documents)
-    for name, content in parts:
-        for part in (name.encode("utf-8", "surrogateescape"), content.encode()):
-            digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
-
-
 def check_catalogue(root: Path) -> tuple[Catalogue | None, list[Diagnostic]]:
     """Every problem in the catalogue at ``root`` (errors and warnings), and the catalogue if usable."""
-    with _without_cyclic_gc():
+    with without_cyclic_gc():
         return _CatalogueChecker(root).run()
 
 
 @contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
+def without_cyclic_gc() -> Iterator[None]:
     """Loading builds a great many small objects and no reference cycles; the cyclic collector
     would scan them again and again, a quarter of the time at 100x the shipped catalogue
     (benchmarks/). Reference counting still frees everything."""
@@ -149,10 +137,11 @@ class _CatalogueChecker:
                 rule_files.append((rule_file, by_path[path]))
 
         # A file with errors is left out; the checks between files run over the others.
+        checked_rules = {d.path for _, d in rule_files}  # a set: 1,600 files at 100x
         left_out = [p for p in service_paths + rule_paths
                     if p not in by_path or (p.parent == services_dir and p.stem in self.broken)
                     or (p.parent == rules_dir and p.name not in (PIPELINE_FILE, DOMAIN_FILE)
-                        and not any(d.path == p for _, d in rule_files))
+                        and p not in checked_rules)
                     or (p.name == PIPELINE_FILE and pipeline is None)
                     or (p.name == DOMAIN_FILE and domain is None)]
         domain_facts = {f.id: f for f in domain[0].facts} if domain else None
@@ -188,7 +177,7 @@ class _CatalogueChecker:
             domain=domain_facts,
             services={k: v[0] for k, v in services.items()},
             rules=tuple(placed),
-            digest=_identity(documents),
+            digest=identity((d.path, d.digest) for d in documents),
         )
         return catalogue, sorted(self.problems)
 

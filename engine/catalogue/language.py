@@ -43,7 +43,7 @@ class LocalText(RootModel[_Text | dict[Lang, _Text]]):
     """A text in each of the catalogue's languages (language: text). A plain string is one
     text for every language, which `collab validate` warns about when several are declared."""
 
-    model_config = ConfigDict(strict=True, frozen=True,
+    model_config = ConfigDict(strict=True, frozen=True, defer_build=True,
                               json_schema_extra={"examples": [_EXAMPLE]})
 
     def __hash__(self) -> int:
@@ -70,7 +70,7 @@ class LocalText(RootModel[_Text | dict[Lang, _Text]]):
 class Word(RootModel[dict[Lang, _Word]]):
     """A word or short phrase in each of the catalogue's languages."""
 
-    model_config = ConfigDict(strict=True, frozen=True,
+    model_config = ConfigDict(strict=True, frozen=True, defer_build=True,
                               json_schema_extra={"examples": [{"en": "Customers", "sv": "Kunder"}]})
 
     def __hash__(self) -> int:

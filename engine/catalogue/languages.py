@@ -109,13 +109,27 @@ def placeholder_problems(text: LocalText, key: PathKey, known: Callable[[str], b
                        did_you_mean(name, FACTS) or "use a fact listed in docs/facts")
 
 
-def _local_texts(value: object, key: PathKey = ()) -> Iterator[tuple[PathKey, LocalText]]:
+_LEAVES = (str, int, bool, float, type(None))  # values that hold no text to check
+
+
+def _local_texts(value: object, key: PathKey = ()) -> list[tuple[PathKey, LocalText]]:
     """(path, text) of every LocalText in a validated model, for naming its line."""
+    found: list[tuple[PathKey, LocalText]] = []
+    _collect(value, key, found)
+    return found
+
+
+def _collect(value: object, key: PathKey, found: list[tuple[PathKey, LocalText]]) -> None:
+    # a plain recursion over the declared fields (not a generator, not the model_fields
+    # property): at 100x the shipped catalogue this walk took a third of the checks' time
     if isinstance(value, LocalText):
-        yield key, value
+        found.append((key, value))
     elif isinstance(value, BaseModel):
-        for name, field in type(value).model_fields.items():
-            yield from _local_texts(getattr(value, name), (*key, field.alias or name))
+        for name, field in type(value).__pydantic_fields__.items():
+            item = getattr(value, name)
+            if type(item) not in _LEAVES:
+                _collect(item, (*key, field.alias or name), found)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            yield from _local_texts(item, (*key, index))
+            if type(item) not in _LEAVES:
+                _collect(item, (*key, index), found)

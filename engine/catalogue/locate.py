@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from engine.catalogue.catalogue import Catalogue
-from engine.catalogue.checks import load_catalogue_at
+from engine.catalogue.snapshot import load_catalogue_cached
 from engine.errors import Diagnostic, InputError, display_path
 
 CATALOGUE_FOLDERS = ("services", "rules")
@@ -51,8 +51,9 @@ class Location:
         return f"catalogue: {self.name}{where}"
 
     def load(self) -> Catalogue:
-        """The catalogue here, loaded and checked (a CatalogueError when it is invalid)."""
-        return load_catalogue_at(self.root)
+        """The catalogue here, loaded and checked (a CatalogueError when it is invalid), or its
+        snapshot from an earlier run when the files are the same (engine.catalogue.snapshot)."""
+        return load_catalogue_cached(self.root)
 
 
 def locate_catalogue(given: str | Path | None = None, *, shipped: bool = True) -> Location:
@@ -75,4 +76,6 @@ def locate_catalogue(given: str | Path | None = None, *, shipped: bool = True) -
 
 def load_catalogue(root: str | Path | None = None) -> Catalogue:
     """Load and check the catalogue at ``root`` (default: the shipped one)."""
+    from engine.catalogue.checks import load_catalogue_at
+
     return load_catalogue_at(Path(root) if root is not None else default_catalogue_dir())

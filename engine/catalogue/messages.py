@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
@@ -48,6 +47,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     similar = {choice for choice in choices if len(choice) <= SUGGEST_LENGTH
                and 3 * len(word) <= 7 * len(choice) and 3 * len(choice) <= 7 * len(word)}
     nearest = sorted(similar, key=lambda choice: (abs(len(choice) - len(word)), choice))
+    import difflib  # here: only a mistake is worth its import (issue 23)
+
     close = difflib.get_close_matches(word, sorted(nearest[:SUGGEST_CANDIDATES]), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
 

@@ -97,7 +97,7 @@ class Pipeline(Model):
         examples=["en"],
     )
     glossary: Glossary = Field(
-        Glossary(),
+        Glossary.model_construct(),  # not Glossary(): that would build its validator on import
         description="Words texts share: screen names (`{screen.<id>}`), how fact values read, "
         "and the words of a printed plan.",
         examples=[{"screens": {"customers": {"en": "Customers", "sv": "Kunder"}}}],

@@ -37,7 +37,7 @@ OUTCOME_PRECEDENCE: tuple[Outcome, ...] = ("rejected", "needs_support", "awaits_
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 def _version_text(value: object) -> object:

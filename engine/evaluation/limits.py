@@ -136,9 +136,16 @@ def rule_problem(condition: dict[str, Any]) -> str | None:
     return problem([condition])
 
 
-def beyond_limits(placed: PlacedRule) -> Diagnostic | None:
-    """CAT060 for a rule that fits in no durable-rules ruleset."""
-    found = rule_problem(rule_condition(placed.rule.when))
+def beyond_limits(placed: PlacedRule, seen: dict[str, str | None] | None = None
+                  ) -> Diagnostic | None:
+    """CAT060 for a rule that fits in no durable-rules ruleset; ``seen`` remembers the answer
+    for each condition (a catalogue's services often share rules' conditions)."""
+    condition = rule_condition(placed.rule.when)
+    if seen is None:
+        found = rule_problem(condition)
+    else:
+        key = json.dumps(condition, sort_keys=True)
+        found = seen[key] if key in seen else seen.setdefault(key, rule_problem(condition))
     if found is None:
         return None
     return Diagnostic(placed.file, placed.line, 1, "CAT060",
@@ -148,7 +155,8 @@ def beyond_limits(placed: PlacedRule) -> Diagnostic | None:
 
 def check_limits(catalogue: Catalogue) -> list[Diagnostic]:
     """Every rule of ``catalogue`` that durable-rules could not run (CAT060)."""
-    return [found for placed in catalogue.rules if (found := beyond_limits(placed))]
+    seen: dict[str, str | None] = {}
+    return [found for placed in catalogue.rules if (found := beyond_limits(placed, seen))]
 
 
 def groups(conditions: dict[str, dict[str, Any]]) -> list[list[str]]:

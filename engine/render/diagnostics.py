@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, metadata, version
 from typing import TYPE_CHECKING, Any
 
 from engine.codes import CODES
@@ -57,6 +56,8 @@ def diagnostics_json(diagnostics: list[Diagnostic], strict: bool = False,
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # SARIF only: 15 ms to import
+
     try:
         return version("collab-engine")
     except PackageNotFoundError:  # run from a source tree that was never installed
@@ -69,6 +70,8 @@ def project_url() -> str | None:
     Actions run, the repository being checked at its commit (every catalogue has the page:
     `collab sync` writes it). None where neither is known: SARIF's URIs are then left out,
     never pointed at a made-up host."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
     urls: dict[str, str] = {}
     try:
         for entry in metadata("collab-engine").get_all("Project-URL") or ():

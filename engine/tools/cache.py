@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import importlib.metadata
 import os
 import re
 import stat
@@ -38,6 +37,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from engine.cachedir import read_regular, usable_dir
 from engine.catalogue.catalogue import Catalogue
 from engine.codes import CODES
 from engine.errors import Diagnostic, OutputError, Severity, display_path
@@ -54,7 +54,7 @@ ENTRY_NAME = re.compile(r"^analysis-[0-9a-f]{64}\.json$")
 
 
 class _Finding(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     file: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     line: int = Field(ge=0)
@@ -66,55 +66,12 @@ class _Finding(BaseModel):
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     format: Literal["collab-analysis-cache"]
     version: Literal[1]
     key: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     diagnostics: list[_Finding]
-
-
-# --------------------------------------------------------------------------- the folder
-
-
-def cache_dir() -> Path | None:
-    """The configured cache folder (it may not exist yet), or None when the cache is off."""
-    configured = os.environ.get("COLLAB_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "collab"
-
-
-def _usable_dir(say: Callable[[str], None] | None = None) -> Path | None:
-    """The cache folder if it is safe to use: a folder of this user's, writable by no one else.
-
-    It is made (private) if missing. Why a folder is not used goes to ``say``.
-    """
-    folder = cache_dir()
-    if folder is None:
-        return None
-    where = display_path(folder)
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
-    except OSError as error:
-        if say:
-            say(f"analysis cache not used: {where}: {error.strerror}")
-        return None
-    reason = ""
-    if not stat.S_ISDIR(info.st_mode):
-        reason = "is not a folder"
-    elif hasattr(os, "getuid") and info.st_uid != os.getuid():
-        reason = "belongs to another user"
-    elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        reason = (f"is writable by others (mode {stat.S_IMODE(info.st_mode):o}; "
-                  "`chmod go-w` it to use it)")
-    if reason:
-        if say:
-            say(f"analysis cache not used: {where} {reason}")
-        return None
-    return folder
 
 
 # --------------------------------------------------------------------------- the key
@@ -137,6 +94,8 @@ def _engine_parts() -> tuple[bytes, ...]:
 
 
 def _version(distribution: str) -> str:
+    import importlib.metadata  # here: 15 ms to import, and `--no-cache` needs no key
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
@@ -160,37 +119,8 @@ def cache_key(catalogue: Catalogue) -> str:
 # --------------------------------------------------------------------------- reading and writing
 
 
-def _read_regular(path: Path, limit: int) -> bytes | None:
-    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes, else None.
-
-    Opened without following a link and without blocking (a FIFO would otherwise wait for a
-    writer), checked, then read with a bounded read.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        descriptor = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(descriptor, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks) if size <= limit else None
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
-
-
 def _entry_at(path: Path) -> _Entry | None:
-    raw = _read_regular(path, MAX_ENTRY_BYTES)
+    raw = read_regular(path, MAX_ENTRY_BYTES)
     if raw is None:
         return None
     try:
@@ -201,7 +131,7 @@ def _entry_at(path: Path) -> _Entry | None:
 
 def open_cache(say: Callable[[str], None] | None = None) -> Path | None:
     """The cache folder to use for this run, or None; ``say`` hears once why it is not used."""
-    return _usable_dir(say)
+    return usable_dir(say)
 
 
 def read_analysis(catalogue: Catalogue, folder: Path | None) -> list[Diagnostic] | None:
