@@ -329,6 +329,7 @@ def create_app(workspace: Workspace, guard: Guard | None = None,
                                         Exception: http_error})
     app.state.guard = guard
     app.state.evaluator = evaluator
+    app.state.workspace = workspace
     return app
 
 

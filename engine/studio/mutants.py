@@ -33,12 +33,13 @@ from engine.catalogue.catalogue import Catalogue
 from engine.errors import CollabError, Diagnostic, InputError
 from engine.evaluation.evaluate import plan as evaluate_plan
 from engine.render.plan import plan_text
+from engine.render.review import _lines as expect_lines
 from engine.request.parse import parse_request
 from engine.studio.guard import Guard, writer
 from engine.studio.workspace import Workspace
 from engine.tools.analyse import summarise
 from engine.tools.mutate import MutationReport, mutation_test
-from engine.tools.review import Proposal, accept, expectation, suggest
+from engine.tools.review import EXPECT_KEYS, Proposal, accept, changed, expectation, suggest
 
 
 def _side_by_side(before: str, after: str, left: str, right: str) -> str:
@@ -51,11 +52,32 @@ def suggestion_data(proposal: Proposal, digest: str) -> dict[str, Any]:
     """A suggestion as the page shows it and sends back to accept it."""
     mutant = plan_text(proposal.other) if proposal.other is not None else \
         "(the mutant's rules conflict on this request: no plan)"
-    return {"name": proposal.name, "summary": proposal.summary, "request": proposal.request,
+    return {"kind": "suggested", "name": proposal.name, "summary": proposal.summary,
+            "request": proposal.request,
             "mutants": list(proposal.mutants), "expect": expectation(proposal.plan),
             "catalogue": digest,
             "plans": _side_by_side(plan_text(proposal.plan), mutant,
                                    "the catalogue (accepting expects this)", "the mutant")}
+
+
+def changed_data(proposal: Proposal, root: Path, digest: str) -> dict[str, Any]:
+    """A case whose plan changed, as the page shows it: what it expects now beside the plan it
+    gets (what accepting writes as its `expect:`)."""
+    keys = _keys(proposal)
+    return {"kind": "changed", "name": proposal.name, "summary": proposal.summary,
+            "case": proposal.path.resolve().relative_to(root.resolve()).as_posix(),
+            "description": proposal.description, "expect": expectation(proposal.plan, keys),
+            "catalogue": digest,
+            "plans": _side_by_side("\n".join(expect_lines(proposal.expected)),
+                                   "\n".join(expect_lines(expectation(proposal.plan, keys))),
+                                   "the case expects now", "the plan now (accepting expects this)")}
+
+
+def _keys(proposal: Proposal) -> list[str]:
+    """The keys of `expect:` a changed case checks, as accepting keeps them."""
+    keys = [k for k in ("steps" if k == "steps_include" else k for k in proposal.expected)
+            if k in EXPECT_KEYS]
+    return keys or list(EXPECT_KEYS)
 
 
 def report_data(report: MutationReport, proposals: list[Proposal], digest: str) -> dict[str, Any]:
@@ -70,7 +92,7 @@ def report_data(report: MutationReport, proposals: list[Proposal], digest: str) 
         body["failing"] = [
             f"tests/scenarios/{r.path.name}: "
             + "; ".join([d.message for d in r.errors[:1]] + r.failures[:2])
-            for r in report.tests.results if r.status != "pass"]
+            for r in report.tests.results if r.status == "error"]
     return body
 
 
@@ -88,10 +110,13 @@ def accept_suggestion(workspace: Workspace, catalogue: Catalogue, suggestion: An
                                      "an accepted plan needs who reviewed it and why",
                                      "say who you are and why the plan is right (the help-page "
                                      "line, or the README Decisions entry)")])
-    if not isinstance(suggestion, dict) or not isinstance(suggestion.get("request"), dict):
+    if not isinstance(suggestion, dict) or not (
+            isinstance(suggestion.get("request"), dict) or suggestion.get("kind") == "changed"):
         raise _stale("not a suggestion of this page", "accept a suggestion the Mutants page shows")
     if suggestion.get("catalogue") != catalogue.digest:
         raise _stale("the catalogue changed since the mutation run that made this suggestion")
+    if suggestion.get("kind") == "changed":
+        return _accept_changed(workspace, catalogue, suggestion, by, why)
     request = suggestion["request"]
     try:
         plan = evaluate_plan(catalogue, parse_request(request, catalogue))
@@ -121,6 +146,24 @@ def accept_suggestion(workspace: Workspace, catalogue: Catalogue, suggestion: An
     return accept(proposal, by, why, catalogue)
 
 
+def _accept_changed(workspace: Workspace, catalogue: Catalogue, suggestion: dict[str, Any],
+                    by: str, why: str) -> Path:
+    """Update the case ``suggestion`` names to the plan it gets now, as `collab test --accept`
+    does, when that plan is still the one the page showed."""
+    folder = workspace.root / "tests" / "scenarios"
+    name = Path(str(suggestion.get("case", ""))).name
+    path = folder / name
+    if not name.endswith(".yaml") or not path.is_file() or not workspace.inside(path):
+        raise _stale(f"no case {name!r} in tests/scenarios/")
+    found = changed(catalogue, [path])
+    if not found:
+        raise _stale(f"tests/scenarios/{name} passes now: nothing to accept")
+    proposal = found[0]
+    if expectation(proposal.plan, _keys(proposal)) != suggestion.get("expect"):
+        raise _stale("the case's plan is not the one shown")
+    return accept(proposal, by, why, catalogue)
+
+
 def mutant_routes(workspace: Workspace, page: Callable[..., HTMLResponse],
                   body: Callable[[Request], Awaitable[dict[str, Any]]], guard: Guard
                   ) -> list[Route]:
@@ -134,8 +177,12 @@ def mutant_routes(workspace: Workspace, page: Callable[..., HTMLResponse],
                                          "mutation testing runs the catalogue's cases in "
                                          "tests/scenarios/")])
         report = mutation_test(catalogue, [folder])
-        proposals = suggest(catalogue, report, folder) if report.tests is None else []
-        return report_data(report, proposals, catalogue.digest)
+        if report.tests is not None:  # cases whose plan changed first: `collab test --review`
+            result = report_data(report, [], catalogue.digest)
+            result["suggestions"] = [changed_data(p, workspace.root, catalogue.digest)
+                                     for p in changed(catalogue, [folder])]
+            return result
+        return report_data(report, suggest(catalogue, report, folder), catalogue.digest)
 
     async def mutants_page(request: Request) -> Response:
         return page("mutants.html", page_id="mutants")

@@ -117,3 +117,40 @@ def test_the_run_is_a_guarded_post(studio: tuple[Path, TestClient, Any]) -> None
     for headers in ({TOKEN_HEADER: "x" * 43}, {"Origin": "http://evil.example.com"},
                     {"Sec-Fetch-Site": "cross-site"}):
         assert client.post("/api/mutants/run", json={}, headers=headers).status_code == 403
+
+
+def test_cases_whose_plan_changed_are_reviewed_first(studio: tuple[Path, TestClient, Any]) -> None:
+    """After an edit that changes what a case expects (the downgrade warns NOT_DESCRIBED where
+    [001] L23 has DATA_LOSS), no mutant runs: the page offers each changed case's new plan
+    beside what it expects, and accepting one updates that case with who and why."""
+    root, client, _ = studio
+    rules = root / "rules" / "50-changes.yaml"
+    text = rules.read_text(encoding="utf-8")
+    assert "code: DATA_LOSS" in text, "the downgrade's data-loss warning moved: adapt this test"
+    workspace = client.app.state.workspace  # type: ignore[attr-defined]
+    try:
+        rules.write_text(text.replace("code: DATA_LOSS", "code: NOT_DESCRIBED", 1), encoding="utf-8")
+        workspace.refresh_now()
+        run = client.post("/api/mutants/run", json={}).json()
+        offered = run["suggestions"]
+        assert offered and {item["kind"] for item in offered} == {"changed"}
+        assert run["failing"] == []
+        first = offered[0]
+        assert "the case expects now" in first["plans"] and "diff_" in first["plans"]
+        assert first["expect"]["warnings"] == ["NOT_DESCRIBED"]
+        path = root / first["case"]
+        before = path.read_text(encoding="utf-8")
+        refused = client.post("/api/cases/accept", json={"suggestion": first, "by": "Eva", "why": ""})
+        assert refused.json()["refused"][0]["code"] == "CASE007"
+        assert path.read_text(encoding="utf-8") == before
+        accepted = client.post("/api/cases/accept",
+                               json={"suggestion": first, "by": "Eva", "why": "[001] L23 as edited"})
+        assert accepted.status_code == 200, accepted.text
+        case = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert case["expect"]["warnings"] == ["NOT_DESCRIBED"]
+        assert case["review"] == {"by": "Eva", "why": "[001] L23 as edited"}
+        again = client.post("/api/cases/accept", json={"suggestion": first, "by": "Eva", "why": "x"})
+        assert again.json()["refused"][0]["code"] == "CASE009"  # it passes now
+    finally:
+        rules.write_text(text, encoding="utf-8")
+        workspace.refresh_now()

@@ -28,21 +28,29 @@
   function suggestion(item, index) {
     const section = element("section", "suggestion group");
     section.dataset.name = item.name;
-    section.append(element("h3", "", `${index + 1}. ${item.summary}`));
-    const killed = element("ul", "changes");
-    for (const mutant of item.mutants) killed.append(element("li", "", mutant));
-    section.append(element("p", "muted", "Tells these surviving changes from the catalogue:"), killed);
+    section.dataset.kind = item.kind;
+    if (item.kind === "changed") {  // a case whose plan the catalogue changed
+      section.append(element("h3", "", `${index + 1}. ${item.case}: its plan changed`),
+                     element("p", "muted", `${item.description} — request: ${item.summary}`));
+    } else {
+      section.append(element("h3", "", `${index + 1}. ${item.summary}`));
+      const killed = element("ul", "changes");
+      for (const mutant of item.mutants) killed.append(element("li", "", mutant));
+      section.append(element("p", "muted", "Tells these surviving changes from the catalogue:"), killed);
+    }
     const plans = element("div", "side-by-side");
     plans.innerHTML = item.plans;  // difflib.HtmlDiff's table, made by the server from escaped text
     section.append(plans);
-    const request = element("details");
-    request.append(element("summary", "", "the request"), element("pre", "", JSON.stringify(item.request, null, 2)));
-    section.append(request);
+    if (item.request) {
+      const request = element("details");
+      request.append(element("summary", "", "the request"), element("pre", "", JSON.stringify(item.request, null, 2)));
+      section.append(request);
+    }
     const bar = element("div", "toolbar");
     const why = element("input", "why");
     why.size = 60;
     why.placeholder = "why the catalogue's plan is right: help page and line, e.g. [003] L88";
-    const button = element("button", "accept-suggestion", "Accept as a case");
+    const button = element("button", "accept-suggestion", item.kind === "changed" ? "Accept the new plan" : "Accept as a case");
     button.type = "button";
     const result = element("span", "result muted");
     bar.append(element("span", "", "Why "), why, button, result);
@@ -82,14 +90,20 @@
     score.textContent = `Mutation score: ${answer.score}% — ${answer.mutants} mutant(s) of ${answer.rules} rules ` +
       `against ${answer.cases} case(s): ${answer.killed} killed, ${answer.survived} survived, ` +
       `${answer.equivalent} equivalent over the generated space, ${answer.allowed} allowed`;
-    if (answer.failing) {
+    if (answer.failing && answer.failing.length) {  // a case that cannot run: fix it in its file
       failing.hidden = false;
       failing.replaceChildren(...answer.failing.map((line) => element("li", "diagnostic error", line)));
-      state.textContent = "a case fails on the catalogue as it is: fix or review it first (collab test --review)";
+      state.textContent = "a case cannot run: fix it first";
       return;
     }
-    state.textContent = answer.suggestions.length ?
-      `${answer.suggestions.length} request(s) offered as cases` : "no survivor has a request to offer";
+    if (answer.failing) {  // cases whose plan changed: no mutants ran until they are reviewed
+      score.hidden = true;
+      state.textContent = `${answer.suggestions.length} case(s) get another plan than they expect: ` +
+        "review each, accept the plans that are right, then run again";
+    } else {
+      state.textContent = answer.suggestions.length ?
+        `${answer.suggestions.length} request(s) offered as cases` : "no survivor has a request to offer";
+    }
     answer.suggestions.forEach((item, index) => out.append(suggestion(item, index)));
   });
 })();
