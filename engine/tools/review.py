@@ -10,6 +10,7 @@ nothing here accepts in bulk, and CI never calls it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -115,13 +116,14 @@ def suggest(catalogue: Catalogue, report: MutationReport, folder: Path) -> list[
     as the expected one and the first mutant's plan beside it."""
     compiled = compile_catalogue(catalogue)
     by_request: dict[str, list[Any]] = {}
-    for result in report.results:
+    for result in report.results:  # one proposal per request, however many survivors it tells
         if result.status == "survived" and result.request is not None:
-            by_request.setdefault(result.example, []).append(result)
+            key = json.dumps(result.request, sort_keys=True, ensure_ascii=False)
+            by_request.setdefault(key, []).append(result)
     proposals = []
     taken = {p.stem for p in folder.glob("*.yaml")} if folder.is_dir() else set()
-    for summary, results in by_request.items():
-        request = results[0].request
+    for results in by_request.values():
+        request, summary = results[0].request, results[0].example
         plan = trace(compiled, Request.model_validate(request), python_matcher).plan
         try:
             other: Plan | None = trace(compiled_mutant(compiled, results[0].mutant),
