@@ -32,7 +32,7 @@ from engine.tools.diff import DiffReport
 from engine.tools.mutate import MutationReport, compiled_mutant
 
 Kind = Literal["changed", "suggested", "diff"]
-EXPECT_KEYS = ("outcome", "scenario", "decisions", "steps", "warnings", "rejections")
+EXPECT_KEYS = ("outcome", "scenario", "decisions", "steps", "warnings", "notes", "rejections")
 
 
 @dataclass(frozen=True)

@@ -146,8 +146,9 @@ def review_suggestions(driver: Any, url: str) -> list[dict[str, Any]]:
         assert plans.find_elements(By.CSS_SELECTOR, ".diff_add, .diff_chg, .diff_sub"), \
             "the two plans differ: the difference is highlighted"
         section.find_element(By.CSS_SELECTOR, "input.why").send_keys(
-            "reviewed in the studio: the catalogue's plan follows the help pages and the three "
-            "edits (Scanner free, Lön Smart Plus for 12 months, Plus for Spcs customers only)")
+            "accepted by issue 21's browser test in a product owner's place: the plan as the "
+            "three edits make it (Scanner free, Lön Smart Plus for 12 months, Plus for Spcs "
+            "customers only)")
         section.find_element(By.CSS_SELECTOR, "button.accept-suggestion").click()
         result = WebDriverWait(driver, WAIT).until(
             lambda d, s=section: s.find_element(By.CSS_SELECTOR, ".result").text or None)
