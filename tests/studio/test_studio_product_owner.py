@@ -81,7 +81,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     from engine.studio.workspace import Workspace
 
     root = tmp_path_factory.mktemp("product-owner") / "catalogue"
-    for folder in ("services", "rules", "examples", "tests/scenarios"):
+    for folder in ("services", "rules", "examples", "tests/scenarios", "docs/catalogue", "schemas"):
         shutil.copytree(ROOT / folder, root / folder)
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
     for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "catalogue"]):
