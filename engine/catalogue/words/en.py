@@ -134,6 +134,7 @@ WORDS: dict[str, str] = {
     "nav_catalogue": "Catalogue",
     "nav_validation": "Validation",
     "nav_impact": "Impact",
+    "nav_mutants": "Mutants",
     "studio_texts_in": "Texts in:",
     "studio_counts": "{services} services, {rules} rules in {stages} stages, {facts} domain facts.",
     "studio_jump": "Jump to:",

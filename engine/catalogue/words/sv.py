@@ -192,6 +192,7 @@ WORDS: dict[str, str] = {
     "nav_catalogue": "Katalogen",
     "nav_validation": "Validering",
     "nav_impact": "Konsekvenser",
+    "nav_mutants": "Mutanter",
     "studio_texts_in": "Texter på:",
     "studio_counts": "{services} tjänster, {rules} regler i {stages} etapper och {facts} fakta om "
                      "domänen.",

@@ -49,11 +49,11 @@
     const bar = element("div", "toolbar");
     const why = element("input", "why");
     why.size = 60;
-    why.placeholder = "why the catalogue's plan is right: help page and line, e.g. [003] L88";
     const button = element("button", "accept-suggestion", item.kind === "changed" ? "Accept the new plan" : "Accept as a case");
     button.type = "button";
     const result = element("span", "result muted");
-    bar.append(element("span", "", "Why "), why, button, result);
+    bar.append(element("span", "", "Why it is right (the help page and line, or the README Decision): "),
+               why, button, result);
     section.append(bar);
     button.addEventListener("click", async () => {
       button.disabled = true;
