@@ -156,7 +156,8 @@ def _request_schema(catalogue: Catalogue) -> dict[str, Any]:
             "required": [name for name in properties if name in required]}
 
 
-def _list_schema(schema: dict[str, Any], prop: dict[str, Any], path: str, lang: str) -> str:
+def _list_schema(catalogue: Catalogue, schema: dict[str, Any], prop: dict[str, Any], path: str,
+                 lang: str) -> str:
     """The JSON Schema of a list field for the form library: its definitions under
     `definitions`, no title or description of its own (the field's label and tooltip say
     them), each item titled by the words table ("Row") and each item's field labelled in
@@ -174,6 +175,7 @@ def _list_schema(schema: dict[str, Any], prop: dict[str, Any], path: str, lang: 
                 waiting.append(definitions[name])
     reached = json.loads(json.dumps(reached))
     for definition in reached.values():
+        definition.pop("description", None)
         properties = definition.get("properties", {})
         for name, field in list(properties.items()):
             if isinstance(field, dict):
@@ -182,6 +184,10 @@ def _list_schema(schema: dict[str, Any], prop: dict[str, Any], path: str, lang: 
                     field = properties[name] = {**{k: v for k, v in field.items()
                                                    if k not in ("anyOf", "default")}, **kinds[0]}
                 field.pop("description", None)  # in a row, a description is noise: see the tooltip
+                field.pop("examples", None)
+                if "enum" in field:  # a choice shows its values in the page's language
+                    field["options"] = {"enum_titles": [
+                        _value_label(catalogue, name, str(value), lang) for value in field["enum"]]}
                 field["title"] = _field_label(name, f"{path}.{name}", lang) \
                     if _has_word(f"field.{path}.{name}", lang) else _field_label(name, name, lang)
     node["definitions"] = reached
@@ -243,7 +249,7 @@ def form_fields(catalogue: Catalogue, lang: str = ENGLISH) -> tuple[Field, ...]:
                                     depth, str(example)))
             elif prop.get("type") in ("array", "object"):
                 fields.append(Field(path, label, description, "list", (), name in required,
-                                    depth, "", _list_schema(schema, prop, path, lang)))
+                                    depth, "", _list_schema(catalogue, schema, prop, path, lang)))
             else:
                 fields.append(Field(path, label, description, "text", (), name in required,
                                     depth, str(example)))
