@@ -176,11 +176,35 @@ def explain(request_file: Path, everything: bool, catalogue_dir: Path | None, ou
 @click.option("--catalogue", "--new", "new", type=DIR,
               help="The catalogue after (default: the current folder, which must hold one).")
 @click.option("--generated", is_flag=True, help="Also compare the space generated from it.")
-def diff(paths: tuple[Path, ...], old: str, new: Path | None, generated: bool, output_format: str) -> None:
+@click.option("--review", "reviewing", is_flag=True, help="Show each way plans change (one request of it, "
+              "both plans side by side) and ask: accept its new plan as a case in tests/scenarios/, "
+              "skip or quit. Never in CI.")
+@click.option("--by", "reviewer", metavar="NAME", help="With --review: who reviewed the accepted plans "
+              "(else asked).")
+@click.option("--why", "reason", metavar="REASON", help="With --review: why they are right: the help-page "
+              "line or README Decisions entry (else asked).")
+def diff(paths: tuple[Path, ...], old: str, new: Path | None, generated: bool, reviewing: bool,
+         reviewer: str | None, reason: str | None, output_format: str) -> None:
     """Which REQUESTS (files, JSON Lines, folders) get a different plan from the --old catalogue
-    to the one in use, grouped by the change (outcome, steps, warnings...)."""
-    report = engine.diff(old, locate(new, output_format, shipped=False).root, paths, generated)
-    finish("diff", report, output_format)
+    to the one in use, grouped by the change (outcome, steps, warnings...). --review turns the
+    new plans a person has checked into cases."""
+    if (reviewer or reason) and not reviewing:
+        raise click.UsageError("--by and --why say who accepted plans and why: add --review")
+    if reviewing:
+        from engine.tools.review import refuse_in_ci
+        refuse_in_ci()
+    where = locate(new, output_format, shipped=False)
+    report = engine.diff(old, where.root, paths, generated)
+    if not reviewing:
+        finish("diff", report, output_format)
+    from engine.tools.review import from_diff, review
+    offered = from_diff(report, where.root / "tests" / "scenarios")
+    if report.newly_valid:
+        click.echo(f"{len(report.newly_valid)} request(s) valid now that the old catalogue refused: not "
+                   "offered (review one with `collab plan`, then accept it from the studio's Impact page)",
+                   err=True)
+    written = review(offered, _choose, _asker(reviewer, reason), where.load())
+    finish("review", written)
 
 
 @command("batch", "Plan many requests (JSON Lines) on every core.", catalogue="shipped", output=True)
@@ -242,11 +266,7 @@ def test_cases(paths: tuple[Path, ...], show_coverage: bool, mutation: bool, fai
         refuse_in_ci()
         offered = engine.proposals(catalogue, paths, mutation)
 
-        def who(proposal: Proposal) -> tuple[str, str]:
-            return (reviewer or click.prompt("Reviewed by (your name)"),
-                    reason or click.prompt("Why is this plan right (help-page line, or README "
-                                           "Decisions entry)"))
-
+        who = _asker(reviewer, reason)
         if accepting:
             proposal = pick(offered, accepting)
             written = ReviewResult(accepted=[accept(proposal, *who(proposal), catalogue)])
@@ -258,6 +278,15 @@ def test_cases(paths: tuple[Path, ...], show_coverage: bool, mutation: bool, fai
     report = (engine.mutation_test(catalogue, paths, fail_under) if mutation
               else engine.run_tests(catalogue, paths, show_coverage, fail_under))
     finish("mutation" if mutation else "test", report, output_format, summary=True)
+
+
+def _asker(reviewer: str | None, reason: str | None) -> Callable[[Proposal], tuple[str, str]]:
+    """Who reviewed a plan and why: as the options say, else asked."""
+    def who(proposal: Proposal) -> tuple[str, str]:
+        return (reviewer or click.prompt("Reviewed by (your name)"),
+                reason or click.prompt("Why is this plan right (help-page line, or README "
+                                       "Decisions entry)"))
+    return who
 
 
 def _choose(proposal: Proposal) -> str:

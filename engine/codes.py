@@ -196,8 +196,10 @@ CODES: dict[str, CodeInfo] = {
                         "link-unlinked-collaboration: [error] no case of that name has a plan to accept (CASE006)"),
     "CASE007": CodeInfo("A plan is accepted without saying who reviewed it and why.",
                         "tests/scenarios/x.yaml: [error] an accepted plan needs who reviewed it and why (CASE007)"),
-    "CASE008": CodeInfo("`collab test --review` or `--accept` run in CI (the CI variable is set): only a person accepts plans.",
+    "CASE008": CodeInfo("`collab test --review` or `--accept`, or `collab diff --review`, run in CI (the CI variable is set): only a person accepts plans.",
                         "CI: [error] plans are not accepted in CI (CASE008)"),
+    "CASE009": CodeInfo("A suggested case is accepted after it went stale: the catalogue changed since the mutation run, its plan is no longer the one shown, or the request is a case already.",
+                        "<suggestion>: [error] the catalogue changed since the mutation run that made this suggestion (CASE009)"),
     # mutants of `collab test --mutate` (a rule accepts a known survivor with `allow: [MUT002]`)
     "MUT001": CodeInfo("A mutant: the rule deleted.",
                        "SURVIVED  rules/70-linking.yaml:5  link-unlinked-collaboration: delete the rule (MUT001)"),

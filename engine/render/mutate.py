@@ -77,7 +77,9 @@ def report_summary(report: MutationReport) -> str:
     """For stderr: a stale `allow:` (MUT007), and why the run fails, if it does."""
     if report.tests is not None:
         return cases.report_summary(report.tests) + (
-            "collab test --mutate needs every case passing: fix the cases above first\n")
+            "collab test --mutate needs every case passing: fix the cases above, or accept the "
+            "plans that changed on purpose once checked (`collab test --review`, or the studio's "
+            "Mutants page)\n")
     text = "".join(d.render() + "\n" for d in report.stale_allows)
     if report.under:
         text += (f"mutation score {report.score:.1f}% is under {report.fail_under:g}%: "

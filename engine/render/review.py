@@ -63,6 +63,15 @@ def proposal_text(proposal: Proposal) -> str:
         body = side_by_side("expected now", _lines(proposal.expected),
                             "plan now (accepting expects this)",
                             _lines(expectation(proposal.plan, keys)))
+    elif proposal.kind == "diff":
+        head = [f"CHANGED PLAN {visible(display_path(proposal.path))}",
+                f"  request: {visible(proposal.summary)}",
+                f"  {proposal.count} request(s) change this way:"]
+        head += [f"    {visible(line)}" for line in proposal.mutants]
+        old = (_lines(expectation(proposal.other)) if proposal.other is not None
+               else ["(invalid under the old catalogue)"])
+        body = side_by_side("before (the old catalogue)", old,
+                            "after (accepting expects this)", _lines(expectation(proposal.plan)))
     else:
         head = [f"SUGGESTED {visible(display_path(proposal.path))}",
                 f"  request: {visible(proposal.summary)}",

@@ -50,6 +50,7 @@ from engine.studio.form import (
     page_words,
 )
 from engine.studio.guard import TOKEN_HEADER, Guard, GuardMiddleware, writer
+from engine.studio.mutants import mutant_routes
 from engine.studio.planning import PlanJob, PlanResult
 from engine.studio.workspace import Workspace
 from engine.tools.docs import effects
@@ -320,6 +321,7 @@ def create_app(workspace: Workspace, guard: Guard | None = None,
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *edit_routes(workspace, page, _body),
+        *mutant_routes(workspace, page, _body, guard),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(GuardMiddleware, guard=guard)],
@@ -327,6 +329,7 @@ def create_app(workspace: Workspace, guard: Guard | None = None,
                                         Exception: http_error})
     app.state.guard = guard
     app.state.evaluator = evaluator
+    app.state.workspace = workspace
     return app
 
 

@@ -50,6 +50,7 @@ from engine.studio.edit import (
     refused,
     save,
 )
+from engine.studio.mutants import accept_suggestion
 from engine.studio.workspace import Workspace
 from engine.tools.analyse import summarise
 from engine.tools.generate import corpus
@@ -278,15 +279,20 @@ def edit_routes(workspace: Workspace, page: Callable[..., HTMLResponse],
         return await run(data, write=bool(data.pop("save", False)))
 
     async def api_accept(request: Request) -> Response:
-        """A plan of the Impact page accepted by a person as the expected plan of a new
-        scenario case (the approval pattern: never in bulk, always with who and why)."""
+        """A plan of the Impact page (``request``: its name there), or a survivor's suggestion
+        of the Mutants page (``suggestion``), accepted by a person as the expected plan of a
+        new scenario case (the approval pattern: never in bulk, always with who and why)."""
         data = await body(request)
         catalogue = workspace.catalogue
         if catalogue is None:
             raise HTTPException(409, "the catalogue is invalid: fix it first")
         name, by, why = (str(data.get(key, "")) for key in ("request", "by", "why"))
         try:
-            path = await asyncio.to_thread(accept_request, workspace, catalogue, name, by, why)
+            if "suggestion" in data:  # a survivor's suggestion, from the Mutants page
+                path = await asyncio.to_thread(accept_suggestion, workspace, catalogue,
+                                               data["suggestion"], by, why)
+            else:
+                path = await asyncio.to_thread(accept_request, workspace, catalogue, name, by, why)
         except CollabError as error:
             return JSONResponse({"refused": [d.as_dict() for d in error.diagnostics]}, status_code=422)
         return JSONResponse({"case": path.relative_to(workspace.root).as_posix()})

@@ -1,12 +1,17 @@
 """The request form, generated from the request's JSON Schema and the catalogue.
 
 Each scalar property becomes a field (an enum or a boolean a choice, a string or number a
-box), each object a group of fields, each list one JSON box. Where the catalogue knows the
-values (services, their variants, the settings' values) the field offers those.
+box), each object a group of fields, each list a sub-form with a row per item (added and
+removed by the person; drawn by the vendored @json-editor/json-editor from the property's
+JSON Schema). Where the catalogue knows the values (services, their variants, the settings'
+values) the field offers those. A field shows no placeholder: an example value written in
+grey inside a box reads as a value; its example is in the field's tooltip instead.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,11 +30,12 @@ class Field:
     path: str  # dotted, e.g. customer.main_contact.email
     label: str
     description: str
-    widget: str  # select | text | number | json
+    widget: str  # select | text | number | list
     options: tuple[tuple[str, str, str], ...] = ()  # (value, label, service it belongs to)
     required: bool = False
     depth: int = 0  # 0 for a top-level property; a group's heading has widget "group"
-    placeholder: str = ""
+    example: str = ""  # an example value, for the tooltip
+    schema: str = ""  # a list's JSON Schema (with its definitions), as JSON safe inside <script>
 
 
 def languages(catalogue: Catalogue) -> list[str]:
@@ -108,6 +114,10 @@ def _value_label(catalogue: Catalogue, path: str, value: str, lang: str) -> str:
     return tool_word(f"value.{value}", lang) if f"value.{value}" in WORDS.get(lang, {}) else value
 
 
+def _has_word(key: str, lang: str) -> bool:
+    return key in WORDS.get(lang, {}) or key in WORDS[ENGLISH]
+
+
 def _field_label(name: str, path: str, lang: str) -> str:
     """A field's label: the words table's (``field.<path>``), else its name in words."""
     key = f"field.{path}"
@@ -144,6 +154,49 @@ def _request_schema(catalogue: Catalogue) -> dict[str, Any]:
     required = set.intersection(*(set(b.get("required", [])) for b in branches))
     return {**schema, "properties": properties,
             "required": [name for name in properties if name in required]}
+
+
+def _list_schema(catalogue: Catalogue, schema: dict[str, Any], prop: dict[str, Any], path: str,
+                 lang: str) -> str:
+    """The JSON Schema of a list field for the form library: its definitions under
+    `definitions`, no title or description of its own (the field's label and tooltip say
+    them), each item titled by the words table ("Row") and each item's field labelled in
+    ``lang``, as text safe inside a <script> element."""
+    prop = json.loads(json.dumps(prop))  # a copy: the labels below are this page's
+    node = {key: value for key, value in prop.items()
+            if key not in ("title", "examples", "description")}
+    definitions = schema.get("$defs", {})
+    reached: dict[str, Any] = {}
+    waiting = [node]
+    while waiting:  # only the definitions the list refers to, however deeply
+        for name in re.findall(r'"#/\$defs/([^"]+)"', json.dumps(waiting.pop())):
+            if name not in reached and name in definitions:
+                reached[name] = definitions[name]
+                waiting.append(definitions[name])
+    reached = json.loads(json.dumps(reached))
+    for definition in reached.values():
+        definition.pop("description", None)
+        properties = definition.get("properties", {})
+        for name, field in list(properties.items()):
+            if isinstance(field, dict):
+                kinds = [k for k in field.get("anyOf", []) if k.get("type") != "null"]
+                if "anyOf" in field and len(kinds) == 1:  # left empty, a field is absent: no null
+                    field = properties[name] = {**{k: v for k, v in field.items()
+                                                   if k not in ("anyOf", "default")}, **kinds[0]}
+                field.pop("description", None)  # in a row, a description is noise: see the tooltip
+                field.pop("examples", None)
+                if "enum" in field:  # a choice shows its values in the page's language
+                    field["options"] = {"enum_titles": [
+                        _value_label(catalogue, name, str(value), lang) for value in field["enum"]]}
+                field["title"] = _field_label(name, f"{path}.{name}", lang) \
+                    if _has_word(f"field.{path}.{name}", lang) else _field_label(name, name, lang)
+    node["definitions"] = reached
+    node["title"] = " "
+    if isinstance(node.get("items"), dict):
+        node["items"] = {**node["items"], "title": tool_word("studio_row", lang)}
+    text = json.dumps(node, ensure_ascii=False, sort_keys=True)
+    text = text.replace('"$defs"', '"definitions"').replace("#/$defs/", "#/definitions/")
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 @lru_cache(maxsize=8)  # per catalogue (compared by identity) and language: asked on every visit
@@ -195,11 +248,8 @@ def form_fields(catalogue: Catalogue, lang: str = ENGLISH) -> tuple[Field, ...]:
                 fields.append(Field(path, label, description, "number", (), name in required,
                                     depth, str(example)))
             elif prop.get("type") in ("array", "object"):
-                import json
-
-                fields.append(Field(path, label, description, "json", (), name in required,
-                                    depth, json.dumps(example, ensure_ascii=False)
-                                    if example != "" else ""))
+                fields.append(Field(path, label, description, "list", (), name in required,
+                                    depth, "", _list_schema(catalogue, schema, prop, path, lang)))
             else:
                 fields.append(Field(path, label, description, "text", (), name in required,
                                     depth, str(example)))

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.locate import load_catalogue
@@ -34,6 +35,7 @@ class RequestChange:
     changes: tuple[str, ...]  # one line per change, e.g. "outcome: ready -> rejected"
     old: Plan | None
     new: Plan | None
+    request: Any = None  # the request as data (what a case accepted from the diff holds)
 
 
 @dataclass
@@ -118,15 +120,18 @@ def compare(old: Catalogue, new: Catalogue, requests: Iterable[NamedRequest],
         if isinstance(before, str):
             assert not isinstance(after, str)
             lines = [f"valid now (was: {before})", f"outcome: invalid -> {after.outcome}"]
-            report.changed.append(RequestChange(request.name, tuple(lines), None, after))
+            report.changed.append(RequestChange(request.name, tuple(lines), None, after,
+                                                request.data))
             continue
         if isinstance(after, str):
             lines = [f"invalid now: {after}", f"outcome: {before.outcome} -> invalid"]
-            report.changed.append(RequestChange(request.name, tuple(lines), before, None))
+            report.changed.append(RequestChange(request.name, tuple(lines), before, None,
+                                                request.data))
             continue
         lines = plan_changes(before, after)
         if lines:
-            report.changed.append(RequestChange(request.name, tuple(lines), before, after))
+            report.changed.append(RequestChange(request.name, tuple(lines), before, after,
+                                                request.data))
     return report
 
 

@@ -10,6 +10,7 @@ nothing here accepts in bulk, and CI never calls it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -25,11 +26,13 @@ from engine.evaluation.compile import compile_catalogue
 from engine.evaluation.evaluate import python_matcher, trace
 from engine.plan.model import Plan
 from engine.request.model import Request
+from engine.tools.analyse import summarise
 from engine.tools.cases import actual, case_files, load_case, run_case
+from engine.tools.diff import DiffReport
 from engine.tools.mutate import MutationReport, compiled_mutant
 
-Kind = Literal["changed", "suggested"]
-EXPECT_KEYS = ("outcome", "scenario", "decisions", "steps", "warnings", "rejections")
+Kind = Literal["changed", "suggested", "diff"]
+EXPECT_KEYS = ("outcome", "scenario", "decisions", "steps", "warnings", "notes", "rejections")
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,11 @@ class Proposal:
     summary: str  # the request in one line
     plan: Plan  # the catalogue's plan: what accepting expects
     expected: dict[str, Any]  # what the case expects now (a changed case), as `expect:` reads
-    other: Plan | None = None  # a suggestion's mutant's plan, to show beside the catalogue's
+    other: Plan | None = None  # the plan shown beside: a suggestion's mutant's, a diff's old one
     mutants: tuple[str, ...] = ()  # the survivors a suggested case would kill
     data: dict[str, Any] = field(default_factory=dict)  # the case file as it is (changed)
-    request: dict[str, Any] | None = None  # a suggestion's request
+    request: dict[str, Any] | None = None  # a suggestion's (or a diff's) request
+    count: int = 1  # a diff's: the requests whose plans change the same way
 
 
 @dataclass(frozen=True)
@@ -112,13 +116,14 @@ def suggest(catalogue: Catalogue, report: MutationReport, folder: Path) -> list[
     as the expected one and the first mutant's plan beside it."""
     compiled = compile_catalogue(catalogue)
     by_request: dict[str, list[Any]] = {}
-    for result in report.results:
+    for result in report.results:  # one proposal per request, however many survivors it tells
         if result.status == "survived" and result.request is not None:
-            by_request.setdefault(result.example, []).append(result)
+            key = json.dumps(result.request, sort_keys=True, ensure_ascii=False)
+            by_request.setdefault(key, []).append(result)
     proposals = []
     taken = {p.stem for p in folder.glob("*.yaml")} if folder.is_dir() else set()
-    for summary, results in by_request.items():
-        request = results[0].request
+    for results in by_request.values():
+        request, summary = results[0].request, results[0].example
         plan = trace(compiled, Request.model_validate(request), python_matcher).plan
         try:
             other: Plan | None = trace(compiled_mutant(compiled, results[0].mutant),
@@ -139,6 +144,30 @@ def suggest(catalogue: Catalogue, report: MutationReport, folder: Path) -> list[
 
 def suggestions(catalogue: Catalogue, report: MutationReport, folder: Path) -> Suggestions:
     return Suggestions(report, suggest(catalogue, report, folder) if report.tests is None else [])
+
+
+def from_diff(report: DiffReport, folder: Path) -> list[Proposal]:
+    """`collab diff --review`: one proposal per way plans change (the first request of each
+    group, the new catalogue's plan expected, the old one beside it). A request invalid under
+    the new catalogue has no plan to expect; newly valid requests are counted, not offered."""
+    by_name = {change.name: change for change in report.changed}
+    taken = {p.stem for p in folder.glob("*.yaml")} if folder.is_dir() else set()
+    found = []
+    for changes, names in report.groups.items():
+        change = by_name[names[0]]
+        if change.new is None or not isinstance(change.request, dict):
+            continue
+        summary = summarise(change.request)
+        name = "accepted-" + _slug(summary)
+        while name in taken:
+            name += "-2"
+        taken.add(name)
+        found.append(Proposal(name, folder / f"{name}.yaml", "diff",
+                              f"{summary}: its plan as changed from {report.old_name} to "
+                              f"{report.new_name} (accepted from collab diff --review)",
+                              change.name, change.new, {}, change.old, changes,
+                              request=change.request, count=len(names)))
+    return found
 
 
 def pick(proposals: list[Proposal], name: str) -> Proposal:

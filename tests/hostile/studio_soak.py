@@ -33,9 +33,10 @@ COLLAB = [sys.executable, "-c", "import cli; cli.main()"]
 EXAMPLE = "activate-new-customer-paying.yaml"
 GETS = ("/", "/catalogue", "/plan", "/validation", "/impact", "/source/rules/pipeline.yaml",
         "/api/status", "/api/validate", "/api/impact", "/api/impact/request?request=x",
-        f"/api/examples/{EXAMPLE}", "/static/studio.js", "/favicon.ico", "/edit")
+        f"/api/examples/{EXAMPLE}", "/static/studio.js", "/favicon.ico", "/edit",
+        "/mutants")
 POSTS = ("/api/plan", "/plan/result", "/api/impact/revision", "/api/cases/accept",
-         "/api/edit/preview", "/api/edit/save", "/api/edit/rule")
+         "/api/edit/preview", "/api/edit/save", "/api/edit/rule", "/api/mutants/run")
 
 
 def free_port() -> int:

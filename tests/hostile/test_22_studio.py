@@ -181,7 +181,8 @@ def test_item_02_a_post_from_another_site_is_refused(tmp_path: Path) -> None:
     body = json.dumps({"example": EXAMPLE, "revision": "HEAD~0"})
     posts = [path for method, path in routes(studio.app) if method == "POST"]
     assert set(posts) == {"/api/plan", "/plan/result", "/api/impact/revision", "/api/edit/preview",
-                          "/api/edit/save", "/api/edit/rule", "/api/cases/accept"}
+                          "/api/edit/save", "/api/edit/rule", "/api/cases/accept",
+                          "/api/mutants/run"}
     foreign = [{"Origin": "http://evil.example.com"}, {"Origin": "null"},
                {"Origin": "http://127.0.0.1:9999"}, {"Sec-Fetch-Site": "cross-site"},
                {"Sec-Fetch-Site": "same-site"}]

@@ -275,11 +275,21 @@ def test_the_studio_plan_and_catalogue_pages_in_swedish_hold_no_english(neutral:
         main = page.split("<main", 1)[-1].split("</main>")[0]
         main = re.sub(r'<pre id="plan-json">.*?</pre>', "", main, flags=re.DOTALL)
         main = re.sub(r"<textarea[^>]*>.*?</textarea>", "", main, flags=re.DOTALL)
+        # data for the page's script (a list's JSON Schema: its labels are checked below), not text
+        main = re.sub(r"<script[^>]*>.*?</script>", "", main, flags=re.DOTALL)
         # the flowcharts' source: the same charts as collab docs draws, checked there
         main = re.sub(r'<pre class="mermaid">.*?</pre>', "", main, flags=re.DOTALL)
         main = re.sub(r'<select id="example">.*?</select>', "", main, flags=re.DOTALL)
         main = re.sub(r"</?(?:code|a|span|strong|em|i)\b[^>]*>", "", main)  # inline: no space
         shown = html.unescape(re.sub(r"<[^>]+>", " ", main))
+        for schema in re.findall(r'data-widget="list"><script type="application/json">(.*?)</script>',
+                                 page, flags=re.DOTALL):  # what the sub-forms show of their schema
+            data = json.loads(html.unescape(schema))
+            shown += " " + " ".join(
+                [str(p.get("title", "")) for d in data["definitions"].values()
+                 for p in d.get("properties", {}).values()]
+                + [t for d in data["definitions"].values() for p in d.get("properties", {}).values()
+                   for t in p.get("options", {}).get("enum_titles", [])])
         found = english_in(shown, own)
         if found:
             problems[name] = found

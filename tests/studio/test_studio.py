@@ -209,6 +209,28 @@ def test_every_page_renders_the_catalogue(changed: tuple[Path, TestClient]) -> N
     assert example["data"]["operation"] == "activate"
 
 
+def test_the_request_form_has_a_sub_form_per_list_and_no_placeholders(
+        changed: tuple[Path, TestClient]) -> None:
+    """Issue 21: list fields are sub-forms with rows (drawn from their JSON Schema), not JSON
+    boxes, and no field shows a grey example that reads as a value."""
+    import html
+    import re
+
+    _, client = changed
+    plan = client.get("/plan").text
+    assert plan.count("<textarea") == 1 and '<textarea id="request-text"' in plan  # the YAML tab's
+    assert "placeholder=" not in plan
+    schemas = dict(re.findall(r'<div class="subform" data-path="([^"]+)" data-widget="list">'
+                              r'<script type="application/json">(.*?)</script>', plan))
+    assert {"agency.tasks", "agency.software", "customer.subscriptions",
+            "customer.collaborations"} <= set(schemas)
+    tasks = json.loads(html.unescape(schemas["agency.tasks"]))
+    assert tasks["type"] == "array" and tasks["items"]["$ref"] == "#/definitions/Task"
+    assert set(tasks["definitions"]["Task"]["required"]) == {"id", "name"}
+    swedish = client.get("/plan?lang=sv").text
+    assert "Ansvarig" in swedish and "Ta bort raden" in swedish  # labels and buttons
+
+
 def test_the_explain_lines_link_to_the_rule_s_file_and_line(
         changed: tuple[Path, TestClient]) -> None:
     _, client = changed

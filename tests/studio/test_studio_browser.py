@@ -33,6 +33,7 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from engine.studio.app import create_app
@@ -175,7 +176,19 @@ def test_the_form_for_lon_smart_start_paid_by_the_customer_is_rejected_with_its_
     type_in("customer.main_contact.email", "gunnar@obergsakeri.se")
     type_in("agency.id", "556812-3456")
     type_in("agency.name", "Lindqvist & Berg Redovisning AB")
-    type_in("agency.tasks", '[{"id": "T-1", "name": "Löner", "responsible": "Maria Sjöberg"}]')
+    # the agency's tasks: a list, a row per task (a sub-form, no JSON to type)
+    tasks = browser.find_element(By.CSS_SELECTOR, '.subform[data-path="agency.tasks"]')
+    assert not tasks.find_elements(By.TAG_NAME, "textarea")
+    tasks.find_element(By.CSS_SELECTOR, "button.json-editor-btn-add").click()
+    for name, text in (("id", "T-1"), ("name", "Löner"), ("responsible", "Maria Sjöberg")):
+        opt_in = tasks.find_elements(By.ID, f"root[0][{name}]-opt-in")
+        if opt_in and not opt_in[0].is_selected():  # an optional field is ticked first
+            opt_in[0].click()
+        box = tasks.find_element(By.ID, f"root[0][{name}]")
+        box.clear()
+        box.send_keys(text, Keys.TAB)
+    assert not [box for box in browser.find_elements(  # no grey example that reads as a value
+        By.CSS_SELECTOR, "#request-form [placeholder]:not([placeholder=''])") if box.is_displayed()]
     outcome = wait_for(browser, "#outcome", "rejected")
     assert outcome.text == "rejected"
     plan = browser.find_element(By.ID, "plan-text").text
@@ -186,6 +199,15 @@ def test_the_form_for_lon_smart_start_paid_by_the_customer_is_rejected_with_its_
     assert link.get_attribute("href").endswith("/source/rules/30-preconditions.yaml#L"
                                                + link.text.rsplit(":", 1)[1])
     shot(browser, shots, "plan")
+    # the share link holds the request: opened afresh, it gives the same plan and the same rows
+    link = browser.find_element(By.ID, "share").get_attribute("href")
+    assert "#request=" in link and "Maria%20Sj%C3%B6berg" in link
+    browser.get("about:blank")
+    browser.get(link)
+    assert wait_for(browser, "#outcome", "rejected")
+    assert browser.find_element(By.ID, "plan-text").text == plan
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_element(By.ID, "root[0][responsible]")
+                                       .get_attribute("value") == "Maria Sjöberg")
 
 
 def test_the_catalogue_page_draws_the_flowcharts(studio: tuple[Path, str], browser: Any,

@@ -1,6 +1,8 @@
 """A product owner's three edits (issue 21), made through the studio only in a real headless
-Chromium, then the catalogue gates CI runs: `validate --strict`, `sync --check` and the scenario
-cases. The edits:
+Chromium, then the suggested cases reviewed and accepted on the Mutants page, then the
+catalogue gates CI runs (.ci/run): `validate --strict`, `sync --check`, the scenario cases and
+`test --mutate` with CI's `--fail-under`; the mutation score must not drop below what it was
+before the edits. The edits:
 
 1. Scanner made free (the variant's `paying`, a field of the service form);
 2. a new Lön Smart variant, Plus, sold for 12 months only (a new row of the variants form);
@@ -9,15 +11,20 @@ cases. The edits:
 
 Each is previewed (file diff, validation, impact) and saved; the studio regenerates the docs
 and schemas after each save. With $COLLAB_REPORT set, the time, the steps and the files of each
-edit are written there as JSON (the closing note of issue 21 quotes them).
+edit, and the mutation scores before and after, are written there as JSON (the closing note of
+issue 21 and the README's "Changing the catalogue" quote them).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +33,12 @@ import yaml
 from click.testing import CliRunner
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from test_studio_browser import BROWSER, DRIVER, browser, studio, wait_for  # noqa: F401 (fixtures)
+from test_studio_browser import BROWSER, DRIVER, WAIT, browser, free_port, wait_for  # noqa: F401
 
 import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+REVIEWER = "Product owner (issue 21's browser test)"
 
 pytestmark = [pytest.mark.browser,  # .ci/run runs them (pytest -m browser)
               pytest.mark.skipif(BROWSER is None or DRIVER is None,
@@ -59,6 +69,96 @@ PLUS_REQUEST = {
                  "main_contact": {"name": "Eva Ny", "email": "eva@nykund.se"}},
     "agency": {"id": "556000-0001", "name": "Byrå AB",
                "tasks": [{"id": "T1", "name": "Lön", "responsible": "Anna", "participants": ["Olle"]}]}}
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The studio on loopback over a git copy of the catalogue with its scenario cases (what
+    the mutation test runs), as a product owner's clone holds them."""
+    import uvicorn
+
+    from engine.studio.app import create_app
+    from engine.studio.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("product-owner") / "catalogue"
+    for folder in ("services", "rules", "examples", "tests/scenarios", "docs/catalogue", "schemas"):
+        shutil.copytree(ROOT / folder, root / folder)
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "catalogue"]):
+        subprocess.run([*git, *command], check=True, capture_output=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setenv("COLLAB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(Workspace(root)), host="127.0.0.1",
+                                               port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + WAIT
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started
+        yield root, f"http://127.0.0.1:{port}"
+        server.should_exit = True
+        thread.join(10)
+
+
+def ci_fail_under() -> float:
+    """The `--fail-under` of CI's mutation gate, as .ci/run has it now."""
+    found = re.search(r"collab test --mutate --fail-under ([0-9.]+)",
+                      (ROOT / ".ci" / "run").read_text(encoding="utf-8"))
+    assert found, ".ci/run has no mutation gate: adapt this test"
+    return float(found.group(1))
+
+
+def mutation_score() -> dict[str, Any]:
+    """`collab test --mutate --format json` on the catalogue and cases where the test stands."""
+    result = CliRunner().invoke(cli.main, ["test", "--mutate", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def review_suggestions(driver: Any, url: str) -> list[dict[str, Any]]:
+    """On the Mutants page: run the mutation test, and for each survivor's suggestion look at
+    the request and the two plans side by side (the lines that differ highlighted), then
+    accept it with who and why. Returns what was accepted, the page's score and the steps."""
+    driver.get(url + "/mutants")
+    wait_for(driver, "h1", "Mutants")
+    by = driver.find_element(By.ID, "mutants-by")
+    by.clear()
+    by.send_keys(REVIEWER)
+    driver.find_element(By.ID, "mutants-run").click()
+    WebDriverWait(driver, 600, poll_frequency=0.5).until(
+        lambda d: d.find_element(By.ID, "mutants-score").is_displayed()
+        or any(words in d.find_element(By.ID, "mutants-state").text
+               for words in ("not run", "get another plan", "cannot run")))
+    state = driver.find_element(By.ID, "mutants-state").text
+    assert "not run" not in state and "cannot run" not in state, state
+    changed = "get another plan" in state  # cases the edits changed: reviewed before mutants run
+    accepted = []
+    for section in driver.find_elements(By.CSS_SELECTOR, "section.suggestion"):
+        plans = section.find_element(By.CSS_SELECTOR, ".side-by-side")
+        if changed:
+            assert "the case expects now" in plans.text and "the plan now" in plans.text
+        else:
+            assert "the catalogue (accepting expects this)" in plans.text and "the mutant" in plans.text
+        assert plans.find_elements(By.CSS_SELECTOR, ".diff_add, .diff_chg, .diff_sub"), \
+            "the two plans differ: the difference is highlighted"
+        section.find_element(By.CSS_SELECTOR, "input.why").send_keys(
+            "accepted by issue 21's browser test in a product owner's place: the plan as the "
+            "three edits make it (Scanner free, Lön Smart Plus for 12 months, Plus for Spcs "
+            "customers only)")
+        section.find_element(By.CSS_SELECTOR, "button.accept-suggestion").click()
+        result = WebDriverWait(driver, WAIT).until(
+            lambda d, s=section: s.find_element(By.CSS_SELECTOR, ".result").text or None)
+        assert result.startswith("written: tests/scenarios/"), (result, accepted)
+        accepted.append(result.removeprefix("written: "))
+    score = driver.find_element(By.ID, "mutants-score")
+    print(f"Mutants page: {state}; {score.text if not changed else ''}; accepted {accepted}")
+    return [{"kind": "changed cases" if changed else "suggestions for survivors",
+             "score": None if changed else float(score.get_attribute("data-score")),
+             "accepted": accepted}]
 
 
 def changed_files(root: Path) -> list[str]:
@@ -99,10 +199,11 @@ def preview_and_save(driver: Any, new_rule: str = "") -> None:
         wait_for(driver, "#edit-state", "saved")
 
 
-def test_three_edits_through_the_studio_pass_the_catalogue_gates(studio: tuple[Path, str],  # noqa: F811
+def test_three_edits_through_the_studio_pass_the_catalogue_gates(studio: tuple[Path, str],
                                                                   browser: Any) -> None:  # noqa: F811
     root, url = studio
     report: list[dict[str, Any]] = []
+    before = mutation_score()  # the score of the cases on the catalogue before the edits
 
     # 1. Scanner made free: open the service's form, set paying to false.
     start = time.monotonic()
@@ -163,11 +264,34 @@ def test_three_edits_through_the_studio_pass_the_catalogue_gates(studio: tuple[P
                    "files": changed_files(root)})
     commit(root, "stale allow")
 
+    # 5. The survivors the edits leave: each suggested case reviewed and accepted on the
+    #    Mutants page (a round more if accepting them leaves others to suggest).
+    start = time.monotonic()
+    rounds = []
+    for _ in range(4):
+        rounds += review_suggestions(browser, url)
+        if not rounds[-1]["accepted"]:
+            break
+    report.append({"edit": "the suggested cases, reviewed and accepted on the Mutants page",
+                   "seconds": round(time.monotonic() - start, 1),
+                   "steps": ["open Mutants", "type your name once", "Run the mutation test",
+                             "for each case whose plan changed, then for each suggestion: read "
+                             "the request and both plans, type why, Accept",
+                             "Run again until nothing is offered"],
+                   "rounds": rounds, "files": changed_files(root)})
+    commit(root, "cases for the survivors")
+
     # The catalogue gates, as .ci/run runs them, on what the studio wrote.
     runner = CliRunner()
-    for args in (["validate", "--strict"], ["sync", "--check"]):
+    fail_under = ci_fail_under()
+    for args in (["validate", "--strict"], ["sync", "--check"], ["test"],
+                 ["test", "--mutate", "--fail-under", str(fail_under)]):
         result = runner.invoke(cli.main, args)
-        assert result.exit_code == 0, (args, result.output)
+        assert result.exit_code == 0, (args, result.output[-3000:])
+    after = mutation_score()
+    scores = {"before": before["score"], "after": after["score"], "ci_fail_under": fail_under,
+              "survived_before": before["survived"], "survived_after": after["survived"]}
+    assert after["score"] >= before["score"], scores
     # What the edits mean for a plan: Plus for a customer new to Spcs is refused, by the new rule.
     request = root / "plus-new-customer.yaml"
     request.write_text(yaml.safe_dump(PLUS_REQUEST, allow_unicode=True), encoding="utf-8")
@@ -175,6 +299,7 @@ def test_three_edits_through_the_studio_pass_the_catalogue_gates(studio: tuple[P
     assert plan.exit_code == 1, plan.output
     assert [r["code"] for r in json.loads(plan.stdout)["rejections"]] == ["PLUS_NEEDS_SPCS_CUSTOMER"]
     if os.environ.get("COLLAB_REPORT"):
-        Path(os.environ["COLLAB_REPORT"]).write_text(json.dumps(report, indent=2, ensure_ascii=False),
-                                                     encoding="utf-8")
+        Path(os.environ["COLLAB_REPORT"]).write_text(
+            json.dumps({"edits": report, "mutation": scores}, indent=2, ensure_ascii=False),
+            encoding="utf-8")
     assert [len(item["files"]) for item in report] and all(item["files"] for item in report)

@@ -89,13 +89,18 @@ let lastBody = null;
 let timer = null;
 let asked = 0;  // answers may arrive out of order: only the latest question's is shown
 
-async function evaluate(body) {
+async function evaluate(body, shared) {
   lastBody = body;
   const question = ++asked;
   const lang = document.getElementById("lang");
   if (lang) body.lang = lang.value;
-  // A share link: the request travels in the address (after #, so it never reaches a server log).
-  history.replaceState(null, "", location.pathname + location.search + "#request=" + encodeURIComponent(JSON.stringify(body)));
+  // A share link: the request itself travels in the address (an example's text, not its name,
+  // which may change), after #, so it never reaches a server log.
+  const link = {...(shared || body)};
+  if (lang) link.lang = lang.value;
+  history.replaceState(null, "", location.pathname + location.search + "#request=" + encodeURIComponent(JSON.stringify(link)));
+  const share = document.getElementById("share");
+  if (share) { share.href = location.href; share.hidden = false; }
   const response = await post("/plan/result", body);
   const text = await response.text();
   if (question !== asked) return;
@@ -133,13 +138,55 @@ function getPath(data, path) {
   return path.split(".").reduce((node, key) => (node == null ? undefined : node[key]), data);
 }
 
+// The list fields (tasks, subscriptions, collaborations, software...): a sub-form each, a row per
+// item, added and removed by the person; drawn by the vendored @json-editor/json-editor from the
+// field's JSON Schema (engine/studio/form.py). Filled once every one of them is ready.
+const subforms = new Map();
+let subformsReady = Promise.resolve();
+
+function makeSubforms() {
+  const holders = document.querySelectorAll("#request-form .subform");
+  if (!holders.length || typeof JSONEditor === "undefined") return;
+  const wordsNode = document.getElementById("form-words");
+  const words = wordsNode ? JSON.parse(wordsNode.textContent) : {};
+  // the form library's own words (its buttons) in the page's language
+  JSONEditor.defaults.languages.studio = {...JSONEditor.defaults.languages.en, ...words};
+  JSONEditor.defaults.language = "studio";
+  const waits = [];
+  for (const holder of holders) {
+    const schema = JSON.parse(holder.querySelector("script").textContent);
+    const place = document.createElement("div");
+    holder.append(place);
+    const editor = new JSONEditor(place, {
+      schema: schema, theme: "html", iconlib: null, disable_collapse: true, disable_edit_json: true,
+      disable_properties: true, disable_array_reorder: true, disable_array_delete_all_rows: true,
+      show_opt_in: true, remove_empty_properties: true, prompt_before_delete: false,
+      no_additional_properties: true, array_controls_top: false, compact: true,
+    });
+    subforms.set(holder.dataset.path, editor);
+    waits.push(new Promise((resolve) => editor.on("ready", resolve)));
+  }
+  subformsReady = Promise.all(waits);
+}
+
+function isEmpty(value) {
+  return value === undefined || value === null || (Array.isArray(value) && value.length === 0) ||
+    (typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0);
+}
+
 function formData() {
   const data = {};
   for (const field of document.querySelectorAll("#request-form [data-path]")) {
-    if (field.closest("label").hidden || field.value.trim() === "") continue;
+    if (field.closest("label, .field").hidden) continue;
+    if (field.dataset.widget === "list") {
+      const editor = subforms.get(field.dataset.path);
+      const value = editor && editor.ready ? editor.getValue() : undefined;
+      if (!isEmpty(value)) setPath(data, field.dataset.path, value);
+      continue;
+    }
+    if (field.value.trim() === "") continue;
     let value = field.value;
     if (field.dataset.widget === "number") value = Number(value);
-    else if (field.dataset.widget === "json") { try { value = JSON.parse(value); } catch (e) { /* the plan names it */ } }
     else if (value === "true" || value === "false") value = value === "true";
     else if (field.dataset.path === "agreement_period") value = Number(value);
     setPath(data, field.dataset.path, value);
@@ -150,8 +197,13 @@ function formData() {
 function fillForm(data) {
   for (const field of document.querySelectorAll("#request-form [data-path]")) {
     const value = getPath(data || {}, field.dataset.path);
-    if (value === undefined || value === null) field.value = "";
-    else if (field.dataset.widget === "json") field.value = JSON.stringify(value);
+    if (field.dataset.widget === "list") {
+      const editor = subforms.get(field.dataset.path);
+      if (editor) {
+        editor.setValue(isEmpty(value) ? (editor.schema.type === "object" ? {} : []) : value);
+        editor.filled = JSON.stringify(editor.getValue());  // its change event comes later: not the person's
+      }
+    } else if (value === undefined || value === null) field.value = "";
     else field.value = String(value);
   }
   const variant = document.querySelector('[data-path="variant"]');
@@ -185,8 +237,19 @@ if (page === "plan" && document.getElementById("request-form")) {
   const text = document.getElementById("request-text");
   const format = document.getElementById("text-format");
   const example = document.getElementById("example");
-  form.addEventListener("input", () => { followService(); example.value = ""; later({request: formData()}); });
-  form.addEventListener("change", () => { followService(); example.value = ""; later({request: formData()}); });
+  const asked = () => { followService(); example.value = ""; later({request: formData()}); };
+  form.addEventListener("input", asked);
+  form.addEventListener("change", asked);
+  makeSubforms();
+  subformsReady.then(() => {
+    for (const editor of subforms.values()) {
+      editor.on("change", () => {
+        if (editor.filled !== undefined && JSON.stringify(editor.getValue()) === editor.filled) return;
+        editor.filled = undefined;
+        asked();
+      });
+    }
+  });
   text.addEventListener("input", () => { example.value = ""; later({text: text.value, format: format.value}); });
   format.addEventListener("change", () => later({text: text.value, format: format.value}));
   for (const button of document.querySelectorAll(".tabs button")) {
@@ -198,9 +261,10 @@ if (page === "plan" && document.getElementById("request-form")) {
     const found = await (await fetch("/api/examples/" + encodeURIComponent(name))).json();
     text.value = found.text || "";
     format.value = name.endsWith(".json") ? "json" : "yaml";
+    await subformsReady;
     fillForm(found.data);
     example.value = name;
-    evaluate({example: name});
+    evaluate({example: name}, {text: found.text || "", format: format.value});
   });
   // Another language: the page comes again in it (its labels too), with the same request.
   const lang = document.getElementById("lang");
@@ -218,8 +282,12 @@ if (page === "plan" && document.getElementById("request-form")) {
       example.value = body.example;
       example.dispatchEvent(new Event("change"));
     } else {
-      if (typeof body.text === "string") { text.value = body.text; format.value = body.format || "yaml"; }
-      if (body.request) fillForm(body.request);
+      if (typeof body.text === "string") {
+        text.value = body.text;
+        format.value = body.format || "yaml";
+        showTab("text");  // what the link holds, as it was written
+      }
+      if (body.request) subformsReady.then(() => fillForm(body.request));
       evaluate(body);
     }
   }
