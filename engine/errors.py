@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 
 class Verdict(StrEnum):
@@ -76,6 +77,18 @@ class CollabError(Exception):
     def verdict(self) -> Verdict:
         """The user's input cannot be used; an EngineError says it is a bug of ours."""
         return Verdict.UNUSABLE
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with what it holds, for a forked process that hands its error back (the
+        default would call __init__ with the message alone)."""
+        return (_restored, (type(self), str(self), self.__dict__))
+
+
+def _restored(kind: type[CollabError], message: str, state: dict[str, Any]) -> CollabError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(CollabError):

@@ -15,11 +15,61 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
     """Whether forking is available and safe here: fork exists and this is the only thread."""
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+@contextmanager
+def aside(work: Callable[[], T]) -> Iterator[Callable[[], T]]:
+    """``work`` done in a forked process while the caller goes on (on a core the caller
+    leaves idle); yields the function that waits for its result, or raises what it raised.
+
+    A plain process and a pipe, not a Pool: a Pool's threads would make ``can_fork`` false
+    for the work the caller forks meanwhile. Where forking is not safe, ``work`` runs when
+    its result is asked for. Leaving the block early ends the process.
+    """
+    if not can_fork():
+        yield work
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_answer, args=(work, sender), daemon=True)
+    child.start()
+    sender.close()
+    answered: list[tuple[bool, Any]] = []
+
+    def result() -> T:
+        if not answered:
+            answered.append(receiver.recv())
+        ok, value = answered[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    try:
+        yield result
+    finally:
+        receiver.close()
+        if child.is_alive() and not answered:
+            child.terminate()
+        child.join()
+
+
+def _answer(work: Callable[[], Any], sender: Any) -> None:
+    try:
+        answer: tuple[bool, Any] = (True, work())
+    except BaseException as error:  # handed to the parent, which raises it
+        answer = (False, error)
+    sender.send(answer)
+    sender.close()
 
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h

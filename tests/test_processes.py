@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from engine import Catalogue
-from engine.processes import can_fork
+from engine.errors import Diagnostic, InputError
+from engine.processes import aside, can_fork
 from engine.tools.analyse import analyse
 
 
@@ -44,3 +45,23 @@ def test_the_analysis_beside_another_thread_runs_here_with_the_same_findings(
     with another_thread(), monkeypatch.context() as patched:
         patched.setattr(multiprocessing, "get_context", no_processes)
         assert analyse(catalogue) == alone
+
+
+def _refuse() -> None:
+    raise InputError([Diagnostic("missing.yaml", 0, 0, "IO001", "no such file or folder", "name it")])
+
+
+def test_work_aside_runs_in_another_process_and_hands_back_its_result_or_its_error() -> None:
+    parent = multiprocessing.current_process().pid
+    with aside(lambda: multiprocessing.current_process().pid) as pid:
+        assert pid() != parent
+    with aside(_refuse) as refused, pytest.raises(InputError) as raised:
+        refused()
+    assert [d.code for d in raised.value.diagnostics] == ["IO001"]
+    assert "missing.yaml: [error] no such file or folder (IO001)" in str(raised.value)
+
+
+def test_work_aside_beside_another_thread_runs_here() -> None:
+    parent = multiprocessing.current_process().pid
+    with another_thread(), aside(lambda: multiprocessing.current_process().pid) as pid:
+        assert pid() == parent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from engine.catalogue.catalogue import Catalogue
@@ -11,6 +12,7 @@ from engine.catalogue.checks import check_catalogue, without_cyclic_gc
 from engine.catalogue.locate import default_catalogue_dir
 from engine.errors import Diagnostic, InputError, Severity, Verdict, display_path
 from engine.evaluation.limits import check_limits
+from engine.processes import aside
 from engine.tools.analyse import analyse
 from engine.tools.cache import open_cache, read_analysis, write_analysis
 from engine.tools.dependents import check_dependents, default_dependents
@@ -66,16 +68,22 @@ def validate_catalogue(root: str | Path | None = None, analysis: bool = True,
         problems = problems + check_limits(catalogue)  # needs rules that compile
         if _has_errors(problems):
             return catalogue, sorted(problems)
-        problems = problems + check_dependents(
-            catalogue, default_dependents(catalogue) if requests is None else requests)
-    if analysis:
-        folder = open_cache(say) if cache else None
-        found = read_analysis(catalogue, folder)
-        if found is None:
-            found = analyse(catalogue)
-            write_analysis(catalogue, found, folder)
-        problems = problems + found
-    return catalogue, sorted(problems)
+    paths = default_dependents(catalogue) if requests is None else requests
+    folder = open_cache(say) if analysis and cache else None
+    found = read_analysis(catalogue, folder) if analysis else []
+    if found is not None:
+        return catalogue, sorted(problems + _check_dependents(catalogue, paths) + found)
+    # The analysis generates its space on this core, then scans it on all: the requests are
+    # checked meanwhile on the other (about a tenth of `collab validate`'s time).
+    with aside(partial(_check_dependents, catalogue, paths)) as dependents:
+        found = analyse(catalogue)
+        write_analysis(catalogue, found, folder)
+        return catalogue, sorted(problems + dependents() + found)
+
+
+def _check_dependents(catalogue: Catalogue, paths: Sequence[Path]) -> list[Diagnostic]:
+    with without_cyclic_gc():
+        return check_dependents(catalogue, paths)
 
 
 def validate(root: Path, analysis: bool = True, cache: bool = True, strict: bool = False,

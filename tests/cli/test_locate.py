@@ -166,6 +166,11 @@ def test_validate_checks_the_requests_named_with_requests(
     assert result.stdout.startswith(f"bad.yaml:{line}:")
     missing = collab("validate", "--no-analysis", "--requests", "missing.yaml")
     assert missing.exit_code == 2 and "missing.yaml: [error] no such file or folder (IO001)" in missing.stderr
+    # with the analysis (no cache), the requests are checked in a forked process meanwhile:
+    # its error reaches the user as the same message and exit code
+    missing = collab("validate", "--no-cache", "--requests", "missing.yaml")
+    assert missing.exit_code == 2 and "missing.yaml: [error] no such file or folder (IO001)" in missing.stderr
+    assert "Traceback" not in missing.output
 
 
 def test_a_catalogue_without_ekonomioversikt_gets_diagnostics_not_a_crash(
