@@ -83,6 +83,18 @@ def _without_plugin_search() -> None:
         return
     loader = types.ModuleType("pydantic.plugin._loader", "No pydantic plugins (engine.about).")
     loader.get_plugins = tuple  # type: ignore[attr-defined]  # an empty sequence of plugins
+
+    def real(name: str) -> object:
+        """Any other name a later pydantic asks of its loader: from the real module (not the
+        import system's questions, such as whether it is a package)."""
+        if name.startswith("__"):
+            raise AttributeError(name)
+        import importlib
+
+        sys.modules.pop(loader.__name__, None)
+        return getattr(importlib.import_module(loader.__name__), name)
+
+    loader.__getattr__ = real  # type: ignore[method-assign]
     sys.modules[loader.__name__] = loader
 
 

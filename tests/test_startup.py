@@ -69,3 +69,18 @@ def test_with_a_plugin_declared_pydantic_is_left_alone(tmp_path: Path,
     monkeypatch.setattr(about, "declares_pydantic_plugin", lambda: True)
     about._without_plugin_search()
     assert "pydantic.plugin._loader" not in sys.modules
+
+
+def test_a_later_pydantic_asking_its_loader_for_more_gets_the_real_one() -> None:
+    """collab's stand-in for pydantic's plugin loader answers get_plugins (no plugins); any
+    other name comes from the real loader, so a pydantic that imports more still starts."""
+    script = ("from engine.about import _without_plugin_search\n"
+              "_without_plugin_search()\n"
+              "from pydantic.plugin._loader import get_plugins\n"
+              "assert list(get_plugins()) == []\n"
+              "from pydantic.plugin._loader import PYDANTIC_ENTRY_POINT_GROUP\n"
+              "print(PYDANTIC_ENTRY_POINT_GROUP)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "pydantic\n"
