@@ -28,6 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import compiled_catalogue, load_catalogue, load_request, parse_request, plan
+from engine.evaluation.compile import ANCHOR
 from engine.evaluation.evaluate import python_matcher, trace
 from engine.evaluation.host import LIVE_SESSIONS, rules_host
 from engine.render.plan import plan_json
@@ -308,11 +309,19 @@ def test_durable_rules_keeps_no_fact_after_an_evaluation() -> None:
         assert kept and len(host.live_sessions) <= LIVE_SESSIONS
         left = {handle: facts for handle, sid in kept.items()
                 if (facts := json.loads(host._core.get_facts(handle, sid)))}
-        # the probe sees a fact that is there: one asserted in a session of its own
-        handle = next(iter(kept))
-        host._core.assert_fact(handle, json.dumps({"sid": "probe", "id": "1", "kind": "request"}))
-        probed = json.loads(host._core.get_facts(handle, "probe"))
-        host._core.delete_state(handle, "probe")
+        # the probe sees a fact that is there: one asserted in a session of its own, its
+        # firings run and the fact retracted before the session is deleted, as the host does
+        # (deleting a session with firings not run crashes the C core)
+        core, handle = host._core, next(iter(kept))
+        probe = {"sid": "probe", "id": "1"}
+        state = core.assert_fact(handle, json.dumps({**probe, **ANCHOR}))[1]
+        started = core.start_action_for_state(handle, state)
+        message = started[1] if started else None
+        while message:
+            message = core.complete_and_start_action(handle, state)
+        probed = json.loads(core.get_facts(handle, "probe"))
+        assert core.retract_fact(handle, json.dumps(probe))[0] == 0
+        core.delete_state(handle, "probe")
     assert [fact["kind"] for fact in probed] == ["request"]
     assert not left, f"{len(left)} sessions kept a fact, e.g. {next(iter(left.items()))}"
     count("isolation: durable-rules sessions checked empty", "ruleset sessions", len(kept))
