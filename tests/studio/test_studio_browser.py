@@ -62,11 +62,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """The studio served on loopback over a git copy of the shipped catalogue."""
-    root = tmp_path_factory.mktemp("browser") / "catalogue"
-    for folder in ("services", "rules", "examples"):
+def served_studio(tmp_path_factory: pytest.TempPathFactory, name: str,
+                  folders: tuple[str, ...]) -> Iterator[tuple[Path, str]]:
+    """The studio served on loopback over a git copy of the repository's ``folders`` (its
+    folder and its address), until the generator is closed."""
+    root = tmp_path_factory.mktemp(name) / "catalogue"
+    for folder in folders:
         shutil.copytree(ROOT / folder, root / folder)
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
     for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "catalogue"]):
@@ -86,6 +87,12 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
         yield root, f"http://127.0.0.1:{port}"
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The studio served on loopback over a git copy of the shipped catalogue."""
+    yield from served_studio(tmp_path_factory, "browser", ("services", "rules", "examples"))
 
 
 @pytest.fixture(scope="module")

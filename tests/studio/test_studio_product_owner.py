@@ -20,9 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +31,7 @@ import yaml
 from click.testing import CliRunner
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from test_studio_browser import BROWSER, DRIVER, WAIT, browser, free_port, wait_for  # noqa: F401
+from test_studio_browser import BROWSER, DRIVER, WAIT, browser, served_studio, wait_for  # noqa: F401
 
 import cli
 
@@ -75,32 +73,8 @@ PLUS_REQUEST = {
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """The studio on loopback over a git copy of the catalogue with its scenario cases (what
     the mutation test runs), as a product owner's clone holds them."""
-    import uvicorn
-
-    from engine.studio.app import create_app
-    from engine.studio.workspace import Workspace
-
-    root = tmp_path_factory.mktemp("product-owner") / "catalogue"
-    for folder in ("services", "rules", "examples", "tests/scenarios", "docs/catalogue", "schemas"):
-        shutil.copytree(ROOT / folder, root / folder)
-    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
-    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "catalogue"]):
-        subprocess.run([*git, *command], check=True, capture_output=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        patch.setenv("COLLAB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(Workspace(root)), host="127.0.0.1",
-                                               port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + WAIT
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.started
-        yield root, f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(10)
+    yield from served_studio(tmp_path_factory, "product-owner", (
+        "services", "rules", "examples", "tests/scenarios", "docs/catalogue", "schemas"))
 
 
 def ci_fail_under() -> float:

@@ -4,7 +4,6 @@ when a person accepts it with who and why; never in CI."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,6 @@ import cli
 from engine.tools.cases import load_case
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the catalogue whose downgrade warns NOT_DESCRIBED where the shipped one warns
-    DATA_LOSS ([001] L23): the examples of a downgrade change that way."""
-    for folder in ("services", "rules", "tests/scenarios", "examples", "schemas"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    rules = tmp_path / "rules" / "50-changes.yaml"
-    text = rules.read_text(encoding="utf-8")
-    assert "code: DATA_LOSS" in text, "the downgrade's data-loss warning moved: adapt this test"
-    rules.write_text(text.replace("code: DATA_LOSS", "code: NOT_DESCRIBED", 1), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("CI", raising=False)
-    return tmp_path
 
 
 def collab(*args: str, input: str | None = None) -> Result:

@@ -18,21 +18,6 @@ SCENARIOS = ROOT / "tests" / "scenarios"
 CASE = "change-variant-eekonomi-downgrade"
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the catalogue and its cases where the downgrade's data-loss warning is
-    gone: the one case that shows it now fails, and its plan is offered for review."""
-    for folder in ("services", "rules", "tests/scenarios", "examples", "schemas"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    rules = tmp_path / "rules" / "50-changes.yaml"
-    text = rules.read_text(encoding="utf-8")
-    assert "code: DATA_LOSS" in text, "the downgrade's data-loss warning moved: adapt this test"
-    rules.write_text(text.replace("code: DATA_LOSS", "code: NOT_DESCRIBED", 1), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("CI", raising=False)
-    return tmp_path
-
-
 def collab(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(cli.main, list(args), input=input)
 
