@@ -51,7 +51,13 @@ def test_ctrl_c_during_batch_leaves_the_old_output(tmp_path: Path) -> None:
     process = subprocess.Popen([*collab, "batch", str(requests), "-o", str(plans), "--jobs", "1"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, preexec_fn=ctrl_c_as_in_a_terminal)
-    time.sleep(3)  # well into the run: 20,000 requests take several seconds
+    # well into the run: once plans are being written to the temporary file (20,000 requests
+    # take about 2.5 s on one core; a fixed wait of 3 s once saw the run finish first)
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline and not any(
+            p.name.endswith(".tmp") and p.stat().st_size > 0 for p in tmp_path.iterdir()):
+        time.sleep(0.01)
+    assert process.poll() is None, "batch ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
