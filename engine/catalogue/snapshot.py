@@ -30,7 +30,7 @@ import re
 import stat
 import sys
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PosixPath, PurePosixPath, PureWindowsPath, WindowsPath
 
 from engine.cachedir import read_regular, usable_dir
 from engine.catalogue.catalogue import Catalogue
@@ -43,7 +43,8 @@ MAX_SNAPSHOT_BYTES = 200_000_000  # the 100x benchmark catalogue takes about 17 
 MAX_FILE_BYTES = 2_000_000  # as engine.catalogue.documents: a larger file is the full load's error
 NAME = re.compile(r"^catalogue-[0-9a-f]{64}\.pickle$")
 _BOM = b"\xef\xbb\xbf"
-_PATHS = frozenset({"PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath"})
+# by identity: Python 3.13 pickles them as pathlib._local.PosixPath, earlier ones as pathlib's
+_PATHS = frozenset({PosixPath, WindowsPath, PurePosixPath, PureWindowsPath})
 
 
 def load_catalogue_cached(root: Path) -> Catalogue:
@@ -154,9 +155,11 @@ class _CatalogueUnpickler(pickle.Unpickler):
     """Builds only what a catalogue is made of: the classes of engine.catalogue, and paths."""
 
     def find_class(self, module: str, name: str) -> type:
-        if module == "pathlib" and name in _PATHS:
-            return super().find_class(module, name)  # type: ignore[no-any-return]
-        if module == "engine.catalogue" or module.startswith("engine.catalogue."):
+        if module == "pathlib" or module.startswith("pathlib."):
+            found = super().find_class(module, name)
+            if found in _PATHS:
+                return found  # type: ignore[no-any-return]
+        elif module == "engine.catalogue" or module.startswith("engine.catalogue."):
             found = super().find_class(module, name)
             if isinstance(found, type) and found.__module__.startswith("engine.catalogue"):
                 return found
