@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 from types import FrameType
 
 EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
@@ -52,13 +53,28 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
 def stop_on_sigterm() -> None:
     """Make SIGTERM raise KeyboardInterrupt like Ctrl-C, and note both (stop_requested); from
     the main thread only. Ctrl-C's handler is replaced only where it is still Python's own."""
-    global _installed_by
+    global _installed_by, _unraisable
     if _installed_by == 0:
         os.register_at_fork(after_in_child=_default_in_child)
     _installed_by = os.getpid()
     signal.signal(signal.SIGTERM, _on_sigterm)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, interrupt)
+    if sys.unraisablehook is not _quiet_lost_interrupt:
+        _unraisable = sys.unraisablehook
+        sys.unraisablehook = _quiet_lost_interrupt
+
+
+_unraisable = sys.__unraisablehook__
+
+
+def _quiet_lost_interrupt(unraisable: sys.UnraisableHookArgs) -> None:
+    """A KeyboardInterrupt of Ctrl-C or SIGTERM raised where Python cannot pass it on (a
+    __del__, a weakref callback, a library's C or Rust code) is lost, and Python would print
+    its traceback as "Exception ignored in ..." while the command goes on to stop cleanly
+    (stop_requested): the user is spared that traceback. Anything else is reported as before."""
+    if not (issubclass(unraisable.exc_type, KeyboardInterrupt) and stop_requested()):
+        _unraisable(unraisable)
 
 
 def stop_requested() -> bool:
