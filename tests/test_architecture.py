@@ -12,7 +12,7 @@ ENGINE = Path(__file__).resolve().parent.parent / "engine"
 # Lowest first: a module may import its own layer and the ones before it.
 LAYERS = [
     {"engine.errors", "engine.codes", "engine.files", "engine.output_guards", "engine.signals",
-     "engine.processes", "engine.about", "engine.cachedir"},
+     "engine.processes", "engine.about", "engine.cachedir", "engine.collector"},
     {"engine.catalogue"},
     {"engine.request"},
     {"engine.plan"},

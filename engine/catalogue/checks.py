@@ -5,9 +5,6 @@ product owner sees every mistake in one run, each with its file, line and a hint
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +29,7 @@ from engine.catalogue.pipeline import Domain, Pipeline
 from engine.catalogue.rule import RuleFile
 from engine.catalogue.service import Service
 from engine.catalogue.values import RuleValueChecker
+from engine.collector import without_cyclic_gc
 from engine.errors import (
     CatalogueError,
     Diagnostic,
@@ -58,20 +56,6 @@ def check_catalogue(root: Path) -> tuple[Catalogue | None, list[Diagnostic]]:
     """Every problem in the catalogue at ``root`` (errors and warnings), and the catalogue if usable."""
     with without_cyclic_gc():
         return _CatalogueChecker(root).run()
-
-
-@contextmanager
-def without_cyclic_gc() -> Iterator[None]:
-    """Loading builds a great many small objects and no reference cycles; the cyclic collector
-    would scan them again and again, a quarter of the time at 100x the shipped catalogue
-    (benchmarks/). Reference counting still frees everything."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_catalogue_at(root: Path) -> Catalogue:

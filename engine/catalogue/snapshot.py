@@ -35,6 +35,7 @@ from pathlib import Path, PosixPath, PurePosixPath, PureWindowsPath, WindowsPath
 from engine.cachedir import read_regular, usable_dir
 from engine.catalogue.catalogue import Catalogue
 from engine.catalogue.layout import catalogue_paths, identity
+from engine.collector import without_cyclic_gc
 
 FORMAT = b"collab-catalogue-snapshot"
 VERSION = 1
@@ -176,7 +177,8 @@ def _read(path: Path, key: str, digest: str) -> Catalogue | None:
     if end < 0 or raw[:end + 1] != _header(key, content):
         return None
     try:
-        catalogue = _CatalogueUnpickler(io.BytesIO(content)).load()
+        with without_cyclic_gc():  # a catalogue's objects, all alive (engine.collector)
+            catalogue = _CatalogueUnpickler(io.BytesIO(content)).load()
     except Exception:  # whatever a damaged pickle raises, it is only a miss
         return None
     if not isinstance(catalogue, Catalogue) or catalogue.digest != digest:

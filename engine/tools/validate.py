@@ -8,8 +8,9 @@ from functools import partial
 from pathlib import Path
 
 from engine.catalogue.catalogue import Catalogue
-from engine.catalogue.checks import check_catalogue, without_cyclic_gc
+from engine.catalogue.checks import check_catalogue
 from engine.catalogue.locate import default_catalogue_dir
+from engine.collector import without_cyclic_gc
 from engine.errors import Diagnostic, InputError, Severity, Verdict, display_path
 from engine.evaluation.limits import check_limits
 from engine.processes import aside
