@@ -24,7 +24,7 @@ from engine.catalogue.rule import Compare, RuleFile
 from engine.catalogue.service import Service
 from engine.catalogue.values import value_domain
 from engine.plan.model import Plan
-from engine.request.model import REQUESTS, Request
+from engine.request.model import Request, requests_adapter
 from engine.tools.cases import Case
 
 SCHEMA_BASE = "https://collab-engine.invalid/schemas/"
@@ -49,7 +49,7 @@ def generate(catalogue: Catalogue) -> dict[str, Schema]:
         mode: Literal["validation", "serialization"] = (
             "serialization" if model is Plan else "validation")
         # a request is one model per operation, chosen by `operation` (oneOf + discriminator)
-        schema = (REQUESTS.json_schema(by_alias=True, mode=mode) if model is Request
+        schema = (requests_adapter().json_schema(by_alias=True, mode=mode) if model is Request
                   else model.model_json_schema(by_alias=True, mode=mode))
         schemas[name] = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",

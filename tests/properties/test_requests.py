@@ -18,9 +18,11 @@ from collab_strategies import BREAKERS, any_valid_request, chance, invalid_reque
 from collab_support import ROOT, count, examples, shipped, shipped_plans, shipped_space
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from engine import Catalogue, Plan, RequestError, parse_request, plan
 from engine.render.plan import plan_json
+from engine.request.model import Request, requests_adapter
 
 pytestmark = pytest.mark.slow  # property tests: .ci/run runs them (pytest -m slow)
 
@@ -212,3 +214,25 @@ def test_any_request_gives_a_plan_or_a_request_error(data: Any) -> None:
         return
     check_plan(CATALOGUE, data, result)
     count("plan or RequestError (mangled, hypothesis)", "plan")
+
+
+def _errors(validate: Any, data: Any, tag: str | None) -> list[tuple[Any, ...]] | str:
+    """The errors of validating ``data``, each without the union's tag at the front of its
+    place (engine.catalogue.messages leaves it out), or "valid"."""
+    try:
+        validate(data)
+    except ValidationError as error:
+        return [(e["type"], e["loc"][1:] if tag and e["loc"][:1] == (tag,) else e["loc"],
+                 e["msg"], repr(e.get("input"))) for e in error.errors()]
+    return "valid"
+
+
+@examples(300)
+@given(mangled_requests())
+def test_a_request_validated_by_its_operation_model_errs_as_the_union_does(data: Any) -> None:
+    """A request naming a known operation is validated by that operation's model alone (a
+    `collab plan` process then builds one validator, not seven): what it finds is what the
+    union over every operation finds."""
+    operation = data.get("operation") if isinstance(data, dict) else None
+    assert _errors(Request.model_validate, data, operation) == _errors(
+        requests_adapter().validate_python, data, operation)
